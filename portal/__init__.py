@@ -1,0 +1,39 @@
+"""Samen portal: the app factory that wires the domains (catalogue, billing, governance)."""
+
+import logging
+import os
+
+from flask import Flask
+
+from portal.config import ConfigurationError, load_config
+from portal.db import configure_sqlite
+from portal.db import db as database  # not `db`: that name is the portal.db module
+from portal.extensions import babel, csrf, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    app.json.sort_keys = False  # keep fields in the documented order
+    if app.debug and app.config["SAMEN_ENV"] == "production":
+        raise ConfigurationError("debugmodus is niet toegestaan in productie")
+
+    database.init_app(app)
+    with app.app_context():
+        if database.engine.dialect.name == "sqlite":
+            configure_sqlite(database.engine)
+    migrate.init_app(app, database)
+    babel.init_app(app)
+    csrf.init_app(app)
+
+    from governance import init_app as init_governance
+    from portal import api, formatting, views
+
+    formatting.init_app(app)
+    views.init_app(app)
+    init_governance(app)
+    api.init_app(app)
+    return app

@@ -1,0 +1,134 @@
+"""JSON API v1 wiring: argument parsing, JSON errors and the OpenAPI 3 document.
+
+Each domain's api.py owns its routes and its part of the OpenAPI document; this module joins them
+so that `/api/v1/openapi.json` always describes exactly the routes that exist.
+"""
+
+import datetime as dt
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+API_PREFIX = "/api/v1"
+
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "parameter": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+HTTP_MESSAGES = {
+    400: "ongeldig verzoek",
+    401: "niet aangemeld",
+    403: "geen toegang",
+    404: "niet gevonden",
+    405: "methode niet toegestaan",
+    500: "interne fout",
+}
+
+
+class ApiError(Exception):
+    """A client error that becomes a JSON error response naming the culprit parameter."""
+
+    def __init__(self, status: int, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.parameter = status, message, parameter
+
+
+def error_response(status: int, message: str, parameter: str | None = None):
+    error = {"status": status, "message": message}
+    if parameter:
+        error["parameter"] = parameter
+    return jsonify({"error": error}), status
+
+
+def date_arg(name: str, default: dt.date) -> dt.date:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"{name} moet een datum zijn (JJJJ-MM-DD)", name) from None
+
+
+def int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not minimum <= int(value) <= maximum:
+        raise ApiError(400, f"{name} moet een geheel getal van {minimum} t/m {maximum} zijn", name)
+    return int(value)
+
+
+def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    value = request.args.get(name)
+    if value is not None and value not in choices:
+        raise ApiError(400, f"{name} moet een van {', '.join(choices)} zijn", name)
+    return value
+
+
+def text_arg(name: str, max_length: int) -> str | None:
+    value = request.args.get(name)
+    if value is not None and len(value) > max_length:
+        raise ApiError(400, f"{name} is langer dan {max_length} tekens", name)
+    return value
+
+
+def add_openapi(app: Flask, paths: dict, schemas: dict) -> None:
+    """Called by each domain's api.register() for the routes it adds."""
+    spec = app.extensions.setdefault("samen_openapi", {"paths": {}, "schemas": {}})
+    spec["paths"].update(paths)
+    spec["schemas"].update(schemas)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    spec = current_app.extensions.get("samen_openapi", {"paths": {}, "schemas": {}})
+    return jsonify(
+        {
+            "openapi": "3.0.3",
+            "info": {
+                "title": "Samen API",
+                "version": "1",
+                "description": "Leden, voorzieningen en facturatie van Samen Organiseren.",
+            },
+            "servers": [{"url": API_PREFIX}],
+            "paths": dict(sorted(spec["paths"].items())),
+            "components": {"schemas": {"Error": ERROR_SCHEMA, **spec["schemas"]}},
+        }
+    )
+
+
+def _is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return error_response(error.status, error.message, error.parameter)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if _is_api_request():
+            status = error.code or 500
+            return error_response(status, HTTP_MESSAGES.get(status, error.name))
+        from portal.views import render_error
+
+        return render_error(error)

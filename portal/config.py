@@ -1,0 +1,67 @@
+"""Configuration from the environment: SAMEN_ENV, DATABASE_URL, SECRET_KEY.
+
+Production is the default so that forgetting to set SAMEN_ENV never runs a debug server or a
+throw-away secret in front of real users.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with an unsafe or incomplete configuration."""
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    env = overrides.pop("SAMEN_ENV", None) or os.environ.get("SAMEN_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"SAMEN_ENV={env!r} is ongeldig; kies uit {', '.join(ENVIRONMENTS)}"
+        )
+    instance = Path(instance_path)
+    config = {
+        "SAMEN_ENV": env,
+        "TESTING": env == "testing",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'samen.sqlite'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "API_MAX_PER_PAGE": 1000,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(env, instance)
+    _check(config)
+    return config
+
+
+def _secret_key(env: str, instance: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigurationError("SECRET_KEY ontbreekt: productie start niet zonder eigen sleutel")
+    if env == "testing":
+        return "testing-only-secret"
+    # Development: generated once and kept, so sessions survive a restart.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _check(config: dict) -> None:
+    if config["SAMEN_ENV"] == "production" and config.get("DEBUG"):
+        raise ConfigurationError("debugmodus is niet toegestaan in productie")
+    if config["SAMEN_ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY is te kort (minimaal 32 tekens) voor productie")

@@ -1,0 +1,71 @@
+"""Database base: one metadata with a constraint naming convention, and SQLite made honest.
+
+The naming convention exists from the first migration so that Alembic batch migrations on SQLite
+can find and alter constraints by name (Indico does the same).
+"""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores datetimes as naive UTC and returns them timezone-aware; refuses naive input.
+
+    SQLite has no time zones, so the one convention is kept here rather than at every call site.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use timezone-aware UTC datetimes")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Foreign keys on, and real transactions (incl. SAVEPOINT) despite pysqlite's own handling.
+
+    pysqlite starts transactions lazily and not for every statement; SQLAlchemy's documented
+    recipe hands transaction control back to SQLAlchemy so rollbacks really undo everything.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,30 @@
+"""Portal pages that belong to no single domain: the home page and error pages."""
+
+import datetime as dt
+
+from flask import Blueprint, Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from governance import queries
+from governance.models import MemberKind
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def home():
+    today = dt.date.today()
+    return render_template(
+        "home.html",
+        municipalities=len(queries.members_active_on(today, MemberKind.MUNICIPALITY)),
+        gewesten=len(queries.members_active_on(today, MemberKind.GEWEST)),
+        today=today,
+    )
+
+
+def render_error(error: HTTPException):
+    return render_template("error.html", error=error), error.code or 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
