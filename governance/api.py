@@ -91,8 +91,13 @@ OPENAPI_SCHEMAS = {
     "Member": {
         "type": "object",
         "required": [
-            "code", "name", "kind", "province", "inhabitants",
-            "inhabitants_reference_date", "votes",
+            "code",
+            "name",
+            "kind",
+            "province",
+            "inhabitants",
+            "inhabitants_reference_date",
+            "votes",
         ],
         "properties": {
             "code": {"type": "string", "example": "GM0363"},
@@ -145,16 +150,33 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Leden op een datum, met inwoners en stemgewicht",
             "parameters": [
-                {"name": "active_on", "in": "query", "schema": _DATE,
-                 "description": "Leden die op deze datum bestaan (standaard: vandaag)"},
-                {"name": "kind", "in": "query",
-                 "schema": {"type": "string", "enum": [k.value for k in MemberKind]}},
-                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
-                 "description": "Zoek op naam of code"},
-                {"name": "page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
-                {"name": "per_page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                {
+                    "name": "active_on",
+                    "in": "query",
+                    "schema": _DATE,
+                    "description": "Leden die op deze datum bestaan (standaard: vandaag)",
+                },
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": [k.value for k in MemberKind]},
+                },
+                {
+                    "name": "q",
+                    "in": "query",
+                    "schema": {"type": "string", "maxLength": 100},
+                    "description": "Zoek op naam of code",
+                },
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                },
+                {
+                    "name": "per_page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                },
             ],
             "responses": {
                 "200": {

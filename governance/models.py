@@ -94,7 +94,7 @@ class Member(db.Model):
 
 
 class InhabitantCount(db.Model):
-    """Inhabitants of a municipality on a reference date (peildatum), with where the figure came from.
+    """Inhabitants of a municipality on a reference date (peildatum), with the figure's source.
 
     Gewesten have no rows here: their inhabitants are the sum of their member municipalities'.
     """
@@ -131,7 +131,9 @@ class Reorganisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     effective_date: Mapped[dt.date] = mapped_column(index=True)
-    kind: Mapped[ReorganisationKind] = mapped_column(_enum(ReorganisationKind, "reorganisation_kind"))
+    kind: Mapped[ReorganisationKind] = mapped_column(
+        _enum(ReorganisationKind, "reorganisation_kind")
+    )
     from_member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     to_member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     address_share: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4))

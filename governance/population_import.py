@@ -86,12 +86,9 @@ def parse_population_csv(text: str) -> tuple[list[PopulationRow], list[RowError]
     text = text.lstrip("\ufeff")
     if not text.strip():
         return [], [RowError(1, "het bestand is leeg")]
-    dialect = csv.excel
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
-    except csv.Error:
-        pass
-    reader = csv.reader(io.StringIO(text), dialect)
+    header_line = text.splitlines()[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader)
     columns = (
         _pick(header, CODE_COLUMNS),
@@ -120,7 +117,9 @@ def parse_population_csv(text: str) -> tuple[list[PopulationRow], list[RowError]
             code = "GM" + code
         count_text = record[count_col].strip()
         if not GM_CODE.match(code):
-            errors.append(RowError(line, f"{code or '(leeg)'}: geen gemeentecode van de vorm GM1234"))
+            errors.append(
+                RowError(line, f"{code or '(leeg)'}: geen gemeentecode van de vorm GM1234")
+            )
         elif code in first_line:
             errors.append(RowError(line, f"{code}: dubbel, staat al op regel {first_line[code]}"))
         elif not count_text.isdigit() or not count_text.isascii():
@@ -162,9 +161,14 @@ def check_against_registry(
             )
         else:
             matched[row.code] = member
-            if row.name and row.name.lower() not in {member.name.lower(), (member.alias or "").lower()}:
-                warnings.append(f"regel {row.line}: {row.code} heet in het register {member.name!r}, "
-                                f"in het bestand {row.name!r}")
+            if row.name and row.name.lower() not in {
+                member.name.lower(),
+                (member.alias or "").lower(),
+            }:
+                warnings.append(
+                    f"regel {row.line}: {row.code} heet in het register {member.name!r}, "
+                    f"in het bestand {row.name!r}"
+                )
     missing = sorted(active - {r.code for r in rows})
     if missing:
         warnings.append(

@@ -121,9 +121,7 @@ def gewests_of(municipality: Member, day: dt.date) -> list[Member]:
 
 def inhabitants_at(member: Member, reference_date: dt.date) -> int | None:
     """Inhabitants of a member exactly at a reference date; None if that figure is not known."""
-    population = _populations(
-        [member], reference_date, exact=True
-    ).get(member.id)
+    population = _populations([member], reference_date, exact=True).get(member.id)
     return population.inhabitants if population else None
 
 

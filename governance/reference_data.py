@@ -112,13 +112,14 @@ def _seed_municipalities(members: dict[str, Member], report: SeedReport) -> None
 def _seed_reorganisations(members: dict[str, Member], report: SeedReport) -> None:
     db.session.flush()
     existing = set(
-        db.session.execute(
+        tuple(row)
+        for row in db.session.execute(
             sa.select(
                 Reorganisation.effective_date,
                 Reorganisation.from_member_id,
                 Reorganisation.to_member_id,
             )
-        ).tuples()
+        ).all()
     )
     for row in _rows("herindelingen_2016_2019.csv"):
         date = dt.date.fromisoformat(row["ingangsdatum"])
@@ -162,9 +163,10 @@ def _seed_gewesten(members: dict[str, Member], report: SeedReport) -> None:
         gewest_codes[name] = code
     db.session.flush()
     existing = set(
-        db.session.execute(
+        tuple(row)
+        for row in db.session.execute(
             sa.select(GewestMembership.gewest_id, GewestMembership.municipality_id)
-        ).tuples()
+        ).all()
     )
     for row in rows:
         gewest, municipality = members[gewest_codes[row["gewest"]]], members[row["gm_code"]]

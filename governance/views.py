@@ -63,7 +63,5 @@ def show(code: str):
         gewest_members=queries.gewest_members_on(member, today)
         if member.kind is MemberKind.GEWEST
         else [],
-        gewests=queries.gewests_of(member, today)
-        if member.kind is MemberKind.MUNICIPALITY
-        else [],
+        gewests=queries.gewests_of(member, today) if member.kind is MemberKind.MUNICIPALITY else [],
     )

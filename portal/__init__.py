@@ -30,8 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from governance import init_app as init_governance
-    from portal import api, formatting, views
+    from portal import api, cli, formatting, views
 
+    cli.init_app(app)
     formatting.init_app(app)
     views.init_app(app)
     init_governance(app)

@@ -17,7 +17,7 @@ def main() -> None:
     """Samen: gedeelde voorzieningen, facturatie en verenigingszaken van de gemeenten."""
 
 
-@main.command("seed")
+@click.command("seed")
 def seed() -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
     from governance.reference_data import seed_reference_data
@@ -39,3 +39,7 @@ def seed() -> None:
         )
     if not report.changed:
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(seed)
