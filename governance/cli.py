@@ -7,11 +7,14 @@ import click
 from flask import Flask
 
 from governance.population_import import PopulationImportError, import_population
+from portal.api import ISO_DATE
 from portal.db import db
 
 
 def _parse_date(_ctx, _param, value: str) -> dt.date:
     try:
+        if not ISO_DATE.match(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is geen datum van de vorm JJJJ-MM-DD") from None

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from governance.models import MemberKind
@@ -17,7 +17,8 @@ class MemberFilterForm(FlaskForm):
     q = StringField(_l("Zoek op naam of code"), validators=[Optional(), Length(max=100)])
     kind = SelectField(
         _l("Soort"),
-        choices=[("", _l("Alle soorten"))] + [(k.value, k.label) for k in MemberKind],
+        choices=[SelectChoice("", _l("Alle soorten"))]
+        + [SelectChoice(k.value, k.label) for k in MemberKind],
         validators=[Optional()],
     )
     province = SelectField(_l("Provincie"), choices=[], validators=[Optional()])

@@ -65,7 +65,7 @@ def member_select(
     province: str | None = None,
 ) -> sa.Select:
     """Members matching the filters, ordered by name (for lists, search and pagination)."""
-    stmt = sa.select(Member).order_by(Member.name, Member.code)
+    stmt = sa.select(Member).order_by(sa.func.lower(Member.name), Member.code)
     if active_on is not None:
         stmt = stmt.where(_active_on(Member.valid_from, Member.valid_to, active_on))
     if kind is not None:
@@ -73,12 +73,13 @@ def member_select(
     if province:
         stmt = stmt.where(Member.province == province)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        text = search.strip().lower()
         stmt = stmt.where(
             sa.or_(
-                sa.func.lower(Member.name).like(pattern),
-                sa.func.lower(Member.alias).like(pattern),
-                sa.func.lower(Member.code).like(pattern),
+                *(
+                    sa.func.lower(column).contains(text, autoescape=True)
+                    for column in (Member.name, Member.alias, Member.code)
+                )
             )
         )
     return stmt
@@ -104,6 +105,17 @@ def gewest_members_on(gewest: Member, day: dt.date) -> list[Member]:
         .where(GewestMembership.gewest_id == gewest.id)
         .where(_active_on(GewestMembership.valid_from, GewestMembership.valid_to, day))
         .order_by(Member.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def gewest_memberships(gewest: Member) -> list[GewestMembership]:
+    """All memberships of a gewest, current and ended, by municipality name."""
+    stmt = (
+        sa.select(GewestMembership)
+        .join(Member, GewestMembership.municipality_id == Member.id)
+        .where(GewestMembership.gewest_id == gewest.id)
+        .order_by(sa.func.lower(Member.name), GewestMembership.valid_from)
     )
     return list(db.session.scalars(stmt))
 

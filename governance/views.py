@@ -3,6 +3,7 @@
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
+from wtforms import SelectChoice
 
 from governance import queries
 from governance.forms import MemberFilterForm
@@ -18,7 +19,9 @@ PER_PAGE = 50
 @bp.get("/")
 def index():
     form = MemberFilterForm(request.args)
-    form.province.choices = [("", "Alle provincies")] + [(p, p) for p in queries.provinces()]
+    form.province.choices = [SelectChoice("", "Alle provincies")] + [
+        SelectChoice(p) for p in queries.provinces()
+    ]
     if request.args and not form.validate():
         return render_template("governance/members.html", form=form, page=None), 400
     active_on = form.active_on.data or dt.date.today()
@@ -60,7 +63,7 @@ def show(code: str):
         history=[queries.MemberFacts(member, p) for p in queries.population_history(member)],
         reorganisations=queries.reorganisations_of(member),
         successor=queries.successor_on(member, today),
-        gewest_members=queries.gewest_members_on(member, today)
+        gewest_memberships=queries.gewest_memberships(member)
         if member.kind is MemberKind.GEWEST
         else [],
         gewests=queries.gewests_of(member, today) if member.kind is MemberKind.MUNICIPALITY else [],

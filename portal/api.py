@@ -5,11 +5,14 @@ so that `/api/v1/openapi.json` always describes exactly the routes that exist.
 """
 
 import datetime as dt
+import re
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 API_PREFIX = "/api/v1"
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -60,6 +63,8 @@ def date_arg(name: str, default: dt.date) -> dt.date:
     if value is None:
         return default
     try:
+        if not ISO_DATE.match(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, f"{name} moet een datum zijn (JJJJ-MM-DD)", name) from None
