@@ -18,6 +18,7 @@ import flask_migrate
 
 from governance.reference_data import seed_reference_data
 from portal import create_app
+from portal.audit import Actor
 from portal.db import db
 
 ROUTES = {
@@ -50,7 +51,7 @@ def main() -> None:
         app = create_app({"SAMEN_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             flask_migrate.upgrade()
-            seed_reference_data()
+            seed_reference_data(Actor.system("bench"))
             db.session.commit()
         client = app.test_client()
         results = {name: _time(client, path, rounds) for name, path in ROUTES.items()}

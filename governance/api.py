@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from governance import queries
 from governance.models import MemberKind
-from portal.api import ApiError, add_openapi, choice_arg, date_arg, int_arg, text_arg
+from portal.api import ApiError, choice_arg, date_arg, int_arg, register_api, text_arg
 from portal.db import db
 
 bp = Blueprint("governance_api", __name__, url_prefix="/api/v1")
@@ -74,8 +74,7 @@ def member(code: str):
 
 
 def register(app: Flask) -> None:
-    app.register_blueprint(bp)
-    add_openapi(app, OPENAPI_PATHS, OPENAPI_SCHEMAS)
+    register_api(app, bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 _DATE = {"type": "string", "format": "date"}

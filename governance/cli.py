@@ -8,6 +8,7 @@ from flask import Flask
 
 from governance.population_import import PopulationImportError, import_population
 from portal.api import ISO_DATE
+from portal.audit import Actor
 from portal.db import db
 
 
@@ -34,7 +35,7 @@ def import_population_command(file: Path, reference_date: dt.date, source: str) 
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is geen UTF-8-tekstbestand") from None
     try:
-        result = import_population(text, reference_date, source, file.name)
+        result = import_population(Actor.system("cli"), text, reference_date, source, file.name)
         db.session.commit()
     except PopulationImportError as error:
         db.session.rollback()

@@ -21,6 +21,8 @@ from governance.models import (
     PopulationImport,
 )
 from governance.queries import members_active_on
+from portal import audit
+from portal.audit import Actor
 from portal.db import db
 
 CODE_COLUMNS = ("code", "gm_code", "gemeentecode")
@@ -179,7 +181,7 @@ def check_against_registry(
 
 
 def import_population(
-    text: str, reference_date: dt.date, source: str, filename: str
+    actor: Actor, text: str, reference_date: dt.date, source: str, filename: str
 ) -> ImportResult:
     """Check the whole file, then add or replace the figures for `reference_date`.
 
@@ -239,5 +241,19 @@ def import_population(
             changes=changes,
         )
         db.session.add(result.population_import)
+        db.session.flush()
+        audit.record(
+            actor,
+            "population.import",
+            "population_import",
+            result.population_import.id,
+            after={
+                "reference_date": reference_date,
+                "source": source,
+                "filename": filename,
+                "added": result.added,
+                "replaced": result.replaced,
+            },
+        )
     db.session.flush()
     return result

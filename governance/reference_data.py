@@ -21,6 +21,8 @@ from governance.models import (
     ReorganisationKind,
 )
 from governance.population_import import ImportResult, import_population
+from portal import audit
+from portal.audit import Actor
 from portal.db import db
 
 logger = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def seed_reference_data() -> SeedReport:
+def seed_reference_data(actor: Actor) -> SeedReport:
     report = SeedReport()
     members = {m.code: m for m in db.session.scalars(sa.select(Member))}
     _seed_municipalities(members, report)
@@ -70,7 +72,19 @@ def seed_reference_data() -> SeedReport:
     db.session.flush()
     for filename, reference_date, source in POPULATION_FILES:
         text = (DATA_DIR / filename).read_text(encoding="utf-8")
-        report.populations.append(import_population(text, reference_date, source, filename))
+        report.populations.append(import_population(actor, text, reference_date, source, filename))
+    if report.members_added or report.reorganisations_added or report.memberships_added:
+        audit.record(
+            actor,
+            "reference_data.seed",
+            "reference_data",
+            None,
+            after={
+                "members_added": report.members_added,
+                "reorganisations_added": report.reorganisations_added,
+                "memberships_added": report.memberships_added,
+            },
+        )
     return report
 
 

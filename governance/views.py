@@ -3,13 +3,16 @@
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from governance import queries
 from governance.forms import MemberFilterForm
 from governance.models import MemberKind
 from governance.vote_weight import VOTE_WEIGHT_RULES
+from portal.auth import services as auth_services
 from portal.db import db
+from portal.permissions import login_required, visible_or_404
 
 bp = Blueprint("members", __name__, url_prefix="/leden", template_folder="templates")
 
@@ -38,16 +41,8 @@ def index():
         page=page,
         facts=queries.member_facts(page.items, active_on),
         active_on=active_on,
-        page_args=_page_args(),
         rules={kind.value: rule.description for kind, rule in VOTE_WEIGHT_RULES.items()},
     )
-
-
-def _page_args() -> dict:
-    """The current filters, for the pagination links."""
-    args = request.args.to_dict()
-    args.pop("page", None)
-    return args
 
 
 @bp.get("/<code>")
@@ -67,4 +62,14 @@ def show(code: str):
         if member.kind is MemberKind.GEWEST
         else [],
         gewests=queries.gewests_of(member, today) if member.kind is MemberKind.MUNICIPALITY else [],
+    )
+
+
+@bp.get("/<code>/contactpersonen")
+@login_required
+def contacts(code: str):
+    """The accounts that act for a member: that member's own users and VNG staff only."""
+    member = visible_or_404(current_user, queries.member_by_code(code), "member", code.upper())
+    return render_template(
+        "governance/contacts.html", member=member, users=auth_services.users_of(member)
     )

@@ -5,6 +5,8 @@ from alembic import context
 from flask import current_app
 
 import governance.models  # noqa: F401  (every domain's models, so autogenerate sees them)
+import portal.audit.models
+import portal.auth.models  # noqa: F401
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

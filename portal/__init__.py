@@ -4,11 +4,12 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import ConfigurationError, load_config
 from portal.db import configure_sqlite
 from portal.db import db as database  # not `db`: that name is the portal.db module
-from portal.extensions import babel, csrf, migrate
+from portal.extensions import babel, csrf, limiter, migrate
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +29,19 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, database)
     babel.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N trusted reverse proxies: the client address (for throttling and the audit
+        # trail) comes from X-Forwarded-For, and only then.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from governance import init_app as init_governance
-    from portal import api, cli, formatting, views
+    from portal import api, auth, cli, formatting, views
+    from portal.audit import views as audit_views
 
+    auth.init_app(app)
+    audit_views.init_app(app)
     cli.init_app(app)
     formatting.init_app(app)
     views.init_app(app)

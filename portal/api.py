@@ -5,10 +5,13 @@ so that `/api/v1/openapi.json` always describes exactly the routes that exist.
 """
 
 import datetime as dt
+import functools
 import re
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from portal.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
@@ -93,11 +96,49 @@ def text_arg(name: str, max_length: int) -> str | None:
     return value
 
 
-def add_openapi(app: Flask, paths: dict, schemas: dict) -> None:
-    """Called by each domain's api.register() for the routes it adds."""
+def register_api(app: Flask, blueprint: Blueprint, paths: dict, schemas: dict) -> None:
+    """Each domain's API blueprint joins here: registered, described in the OpenAPI document,
+    and exempt from CSRF because the API authenticates by bearer token, never by cookie."""
+    app.register_blueprint(blueprint)
+    csrf.exempt(blueprint)
     spec = app.extensions.setdefault("samen_openapi", {"paths": {}, "schemas": {}})
     spec["paths"].update(paths)
     spec["schemas"].update(schemas)
+
+
+def bearer_user():
+    """The active user whose API token is in the Authorization header, or None."""
+    from portal.auth.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_token(token.strip())
+
+
+def token_required(*roles):
+    """API routes: no valid token -> 401; a token without one of `roles` -> 403.
+    The user is passed to the view as `user`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            user = bearer_user()
+            if user is None:
+                response, status = error_response(401, "geldig API-token vereist (Bearer)")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="samen"'
+                return response, status
+            if roles and not user.has_role(*roles):
+                raise ApiError(403, "dit token heeft niet de benodigde rol")
+            return view(*args, user=user, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+BEARER_SECURITY = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
 
 
 @bp.get("/openapi.json")
@@ -113,7 +154,10 @@ def openapi():
             },
             "servers": [{"url": API_PREFIX}],
             "paths": dict(sorted(spec["paths"].items())),
-            "components": {"schemas": {"Error": ERROR_SCHEMA, **spec["schemas"]}},
+            "components": {
+                "schemas": {"Error": ERROR_SCHEMA, **spec["schemas"]},
+                "securitySchemes": BEARER_SECURITY,
+            },
         }
     )
 
@@ -123,7 +167,7 @@ def _is_api_request() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    register_api(app, bp, {}, {})
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):

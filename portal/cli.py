@@ -1,8 +1,10 @@
 """The `samen` command: the Flask CLI bound to portal:create_app, plus project-wide commands."""
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup
 
+from portal.audit import Actor
 from portal.db import db
 
 
@@ -18,12 +20,15 @@ def main() -> None:
 
 
 @click.command("seed")
-def seed() -> None:
+@click.option("--demo", is_flag=True, help="Maak ook demo-accounts (alleen buiten productie)")
+def seed(demo: bool) -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
     from governance.reference_data import seed_reference_data
 
+    if demo and current_app.config["SAMEN_ENV"] == "production":
+        raise click.ClickException("demo-accounts worden nooit in productie aangemaakt")
     try:
-        report = seed_reference_data()
+        report = seed_reference_data(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -39,6 +44,18 @@ def seed() -> None:
         )
     if not report.changed:
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
+    if demo:
+        _seed_demo()
+
+
+def _seed_demo() -> None:
+    from portal.auth.demo import seed_demo_users
+
+    accounts = seed_demo_users()
+    db.session.commit()
+    click.echo("\nDemo-accounts (wachtwoorden zijn bij elke run nieuw):")
+    for email, roles, password in accounts:
+        click.echo(f"  {email:36} {password:14} {roles}")
 
 
 def init_app(app) -> None:

@@ -35,6 +35,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "API_MAX_PER_PAGE": 1000,
+        # Failed logins only (see portal.auth.views); storage per process unless set to redis://
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "PROXY_COUNT": int(os.environ.get("SAMEN_PROXY_COUNT", "0")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from governance import queries
 from governance.models import MemberKind
+from portal.auth.models import Role
+from portal.permissions import can_view
 
 bp = Blueprint("portal", __name__)
 
@@ -26,5 +28,15 @@ def render_error(error: HTTPException):
     return render_template("error.html", error=error), error.code or 500
 
 
+def page_args() -> dict:
+    """The current query arguments without `page`, for pagination links that keep filters."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    return args
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_global(page_args)
+    app.add_template_global(Role)
+    app.add_template_global(can_view)

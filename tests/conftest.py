@@ -16,6 +16,7 @@ from sqlalchemy import orm
 
 from governance.reference_data import seed_reference_data
 from portal import create_app
+from portal.audit import Actor
 from portal.db import db
 
 
@@ -40,7 +41,7 @@ def app(database_url):
     with app.app_context():
         _empty_database(database_url)
         flask_migrate.upgrade()
-        seed_reference_data()
+        seed_reference_data(Actor.system("test"))
         db.session.commit()
         db.session.remove()
     yield app

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from governance import queries
 from governance.models import InhabitantCount, PopulationChange, PopulationImport
 from governance.population_import import PopulationImportError, import_population
+from portal.audit import Actor
 from portal.db import db
 
 REF_2017 = dt.date(2017, 1, 1)
+ACTOR = Actor.system("test")
 
 
 def _counts() -> dict[tuple[int, dt.date], tuple[int, str]]:
@@ -75,7 +77,7 @@ def test_every_kind_of_bad_row_is_refused_with_its_reason(row, reason):
     text = f"code,naam,inwoners\nGM0363,Amsterdam,850000\n{row}\n"
     before = _counts()
     with pytest.raises(PopulationImportError) as error:
-        import_population(text, REF_2017, "test", "inwoners.csv")
+        import_population(ACTOR, text, REF_2017, "test", "inwoners.csv")
     (bad,) = error.value.errors
     assert bad.line == 3
     assert reason in bad.reason
@@ -84,14 +86,16 @@ def test_every_kind_of_bad_row_is_refused_with_its_reason(row, reason):
 
 def test_header_without_required_columns_is_refused():
     with pytest.raises(PopulationImportError) as error:
-        import_population("gemeente;aantal\nGM0363;5\n", REF_2017, "test", "x.csv")
+        import_population(ACTOR, "gemeente;aantal\nGM0363;5\n", REF_2017, "test", "x.csv")
     (bad,) = error.value.errors
     assert bad.line == 1 and "kopregel" in bad.reason
 
 
 def test_source_is_required():
     with pytest.raises(PopulationImportError):
-        import_population("code,naam,inwoners\nGM0363,Amsterdam,1\n", REF_2017, "  ", "x.csv")
+        import_population(
+            ACTOR, "code,naam,inwoners\nGM0363,Amsterdam,1\n", REF_2017, "  ", "x.csv"
+        )
 
 
 def test_rerun_for_the_same_date_replaces_and_records_what_changed(runner, tmp_path):

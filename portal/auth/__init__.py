@@ -1,0 +1,43 @@
+"""Accounts: login and logout, roles, API tokens, the administrator's user pages and the
+`samen users` commands."""
+
+from flask import Flask, redirect, request, url_for
+from flask_login import LoginManager
+
+from portal.auth.models import Role, User
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in om deze pagina te zien."
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    from portal.db import db
+
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    from portal.auth import admin_views, api, cli, views
+
+    login_manager.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.cli.add_command(cli.users)
+    api.register(app)
+
+
+__all__ = ["Role", "User", "init_app", "login_manager"]
