@@ -47,13 +47,18 @@ def login_required(view):
 
 
 @singledispatch
-def can_view(user, obj) -> bool:
-    """Whether `user` may see `obj`. Each kind of member-owned object registers its rule."""
+def view_rule(obj, user) -> bool:
+    """Per kind of member-owned object, whether `user` may see it; domains register theirs."""
     raise TypeError(f"no view rule for {type(obj).__name__}")
 
 
-@can_view.register
-def _(user, member: Member) -> bool:
+def can_view(user, obj) -> bool:
+    """Whether `user` may see `obj`: the one check that views, API and templates share."""
+    return view_rule(obj, user)
+
+
+@view_rule.register
+def _member_data(member: Member, user) -> bool:
     """A member's non-public data (its accounts now; subscriptions, invoices later): VNG staff,
     and the users that act for that member."""
     if not user.is_authenticated:

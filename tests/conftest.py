@@ -11,6 +11,7 @@ import os
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
@@ -35,9 +36,20 @@ def database_url(tmp_path_factory) -> str:
     )
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request in its own app context, as in production. Flask reuses an app context that
+    is already pushed (the test's own), which would share `g` - and the logged-in user cached
+    there - between requests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({"SAMEN_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         _empty_database(database_url)
         flask_migrate.upgrade()
