@@ -1,9 +1,10 @@
 """Dutch formatting for templates: numbers, dates and code-friendly labels."""
 
 import datetime as dt
+from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_currency, format_date, format_decimal, format_percent
 
 
 def number(value) -> str:
@@ -21,7 +22,13 @@ def percent(value) -> str:
     return "" if value is None else format_percent(value, "#,##0.##%")
 
 
+def euro(cents: int | None) -> str:
+    """2545200000 -> '€ 25.452.000,00' (amounts are integer cents everywhere)."""
+    return "" if cents is None else format_currency(Decimal(cents) / 100, "EUR")
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(long_date)
     app.add_template_filter(percent)
+    app.add_template_filter(euro)

@@ -7,14 +7,13 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import Role
 from portal.auth.services import MIN_PASSWORD_LENGTH
+from portal.forms import CheckboxesField
 
 
 class LoginForm(FlaskForm):
@@ -32,11 +31,6 @@ class PasswordChangeForm(FlaskForm):
         _l("Herhaal het nieuwe wachtwoord"),
         validators=[DataRequired(), EqualTo("new", message=_l("De wachtwoorden verschillen."))],
     )
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _role_choices() -> list[SelectChoice]:

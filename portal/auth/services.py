@@ -132,11 +132,15 @@ def update_user(
             UserRole(role=r) for r in sorted(roles - user.roles)
         ]
     user.member, user.name = member, name.strip()[:120]
-    if user.active and not active:
+    revoked = 0
+    if user.active and not active:  # as disable_user: end its sessions, revoke its tokens
         user.session_version = new_session_version()
+        revoked = _revoke_tokens(user)
     user.active = active
     db.session.flush()
     after = _snapshot(user)
+    if revoked:
+        after["tokens_revoked"] = revoked
     if after != before:
         audit.record(actor, "user.update", "user", user.id, before=before, after=after)
     return user

@@ -1,0 +1,69 @@
+"""Public catalogue pages: list with search and filters, facility page, factsheet history,
+decisions, the roadmap and the collective activities. Readable without JavaScript."""
+
+from flask import Blueprint, abort, render_template, request
+
+from catalogue import queries
+from catalogue.assessment import characterisation, priority_score
+from catalogue.forms import FacilityFilterForm
+from catalogue.models import Decision, DecisionKind
+from portal.db import db
+
+bp = Blueprint("catalogue", __name__, template_folder="templates")
+
+
+@bp.get("/voorzieningen/")
+def index():
+    form = FacilityFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("catalogue/index.html", form=form, facilities=None), 400
+    filters = queries.FacilityFilter(**{f.name: f.data or None for f in form})
+    facilities = list(db.session.scalars(queries.facility_select(filters)))
+    return render_template("catalogue/index.html", form=form, facilities=facilities)
+
+
+@bp.get("/voorzieningen/<slug>")
+def show(slug: str):
+    facility = queries.facility_by_slug(slug) or abort(404)
+    criteria = queries.criteria()
+    return render_template(
+        "catalogue/facility.html",
+        facility=facility,
+        score=priority_score(facility, criteria),
+        characterisation=characterisation(facility, criteria),
+        DecisionKind=DecisionKind,
+    )
+
+
+@bp.get("/voorzieningen/<slug>/versies")
+def versions(slug: str):
+    facility = queries.facility_by_slug(slug) or abort(404)
+    history = []
+    previous = None
+    for version in facility.factsheet_versions:
+        history.append((version, queries.factsheet_changes(previous, version)))
+        previous = version
+    return render_template(
+        "catalogue/versions.html", facility=facility, history=list(reversed(history))
+    )
+
+
+@bp.get("/besluiten/<int:decision_id>")
+def decision(decision_id: int):
+    found = db.session.get(Decision, decision_id) or abort(404)
+    return render_template("catalogue/decision.html", decision=found)
+
+
+@bp.get("/routekaart")
+def roadmap():
+    return render_template("catalogue/roadmap.html", entries=queries.roadmap())
+
+
+@bp.get("/collectieve-activiteiten")
+def activities():
+    years = queries.activity_years()
+    year = request.args.get("jaar", type=int) or (years[-1] if years else None)
+    if year is not None and year not in years:
+        abort(404)
+    totals = queries.collective_activities(year) if year else None
+    return render_template("catalogue/activities.html", totals=totals, years=years)
