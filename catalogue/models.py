@@ -325,3 +325,17 @@ class CollectiveActivity(db.Model):
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     position: Mapped[int] = mapped_column(default=0)
+
+
+class StatedTotal(db.Model):
+    """A total as the source document states it, kept beside the computed sum so that a
+    difference (the 2017 structural subtotal is € 90.000 off its own rows) stays visible."""
+
+    __tablename__ = "collective_activity_stated_totals"
+    __table_args__ = (sa.UniqueConstraint("year", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    category: Mapped[str] = mapped_column(sa.String(20))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    source: Mapped[str] = mapped_column(sa.String(200))

@@ -17,6 +17,7 @@ from catalogue.models import (
     Facility,
     FactsheetVersion,
     Phase,
+    StatedTotal,
     Track,
 )
 from portal.db import db
@@ -117,6 +118,15 @@ def roadmap() -> list[RoadmapEntry]:
 class ActivityTotals:
     year: int
     by_category: dict[str, list[CollectiveActivity]]
+    stated: dict[str, StatedTotal]
+
+    def differences(self) -> list[tuple[str, int, int]]:
+        """(category, stated, computed) where the source's total differs from its rows."""
+        return [
+            (category, stated.amount_cents, self.total(None if category == "totaal" else category))
+            for category, stated in self.stated.items()
+            if stated.amount_cents != self.total(None if category == "totaal" else category)
+        ]
 
     def total(self, category: str | None = None) -> int:
         rows = (
@@ -136,7 +146,8 @@ def collective_activities(year: int) -> ActivityTotals:
     by_category: dict[str, list[CollectiveActivity]] = defaultdict(list)
     for row in db.session.scalars(stmt):
         by_category[row.category].append(row)
-    return ActivityTotals(year, dict(by_category))
+    stated = db.session.scalars(sa.select(StatedTotal).where(StatedTotal.year == year))
+    return ActivityTotals(year, dict(by_category), {s.category: s for s in stated})
 
 
 def activity_years() -> list[int]:

@@ -23,12 +23,14 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="Maak ook demo-accounts (alleen buiten productie)")
 def seed(demo: bool) -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
+    from catalogue.reference_data import seed_catalogue
     from governance.reference_data import seed_reference_data
 
     if demo and current_app.config["SAMEN_ENV"] == "production":
         raise click.ClickException("demo-accounts worden nooit in productie aangemaakt")
     try:
         report = seed_reference_data(Actor.system("seed"))
+        catalogue_rows = seed_catalogue(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -42,7 +44,8 @@ def seed(demo: bool) -> None:
             f"Inwoners peildatum {result.reference_date.isoformat()}: {result.added} nieuw, "
             f"{result.replaced} vervangen, {result.unchanged} ongewijzigd"
         )
-    if not report.changed:
+    click.echo(f"Catalogus: {catalogue_rows} nieuwe regels")
+    if not report.changed and not catalogue_rows:
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
     if demo:
         _seed_demo()

@@ -5,9 +5,11 @@ import datetime as dt
 from flask import Blueprint, Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from catalogue import queries as catalogue_queries
 from governance import queries
 from governance.models import MemberKind
 from portal.auth.models import Role
+from portal.db import db
 from portal.permissions import can_view
 
 bp = Blueprint("portal", __name__)
@@ -21,6 +23,9 @@ def home():
         municipalities=len(queries.members_active_on(today, MemberKind.MUNICIPALITY)),
         gewesten=len(queries.members_active_on(today, MemberKind.GEWEST)),
         today=today,
+        facilities=db.session.scalars(
+            catalogue_queries.facility_select(catalogue_queries.FacilityFilter())
+        ).all(),
     )
 
 

@@ -1,23 +1,16 @@
-"""Fixtures for the account, audit and `samen users` tests.
-
-`browser` / `make_browser` are test clients whose every request runs in its own application
-context, as in production. The session-wide `client` runs requests inside the test's application
-context (tests/conftest.py pushes one per test), so `flask.g` is shared by every request and every
-client of a test: Flask-Login's cached `g._login_user`, Flask-WTF's cached `g.csrf_token` and the
-login view's `g.login_failed` would leak from one request (or one browser) into the next. The
-database stays the test's: each request gets its own session on the test's connection, inside
-the test's transaction.
+"""Fixtures for the account, audit and `samen users` tests: browsers with their own address,
+accounts with a known password, logging in through the form, and reading pages and the audit
+trail. Requests of the session app's test client each run in their own app context
+(tests/conftest.py), so `g` - the logged-in user, the CSRF token, the login view's
+`login_failed` - never leaks from one request or browser into the next.
 """
 
-import contextvars
 import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from flask.globals import _cv_app, _cv_request
-from flask.testing import FlaskClient
 
 from portal.audit import Actor, AuditEvent
 from portal.auth import services
@@ -36,24 +29,12 @@ def _fresh_login_throttle():
     limiter.reset()
 
 
-def _outside_any_context() -> None:
-    _cv_app.set(None)
-    _cv_request.set(None)
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose requests each push their own app context (fresh `g`, own session)."""
-
-    def open(self, *args, **kwargs):
-        context = contextvars.copy_context()
-        context.run(_outside_any_context)
-        return context.run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def make_browser(app):
-    def make(address: str = "127.0.0.1") -> IsolatedClient:
-        browser = IsolatedClient(app, app.response_class, use_cookies=True)
+    """A new browser (own cookies) at `address`."""
+
+    def make(address: str = "127.0.0.1"):
+        browser = app.test_client()
         browser.environ_base["REMOTE_ADDR"] = address
         return browser
 
@@ -61,7 +42,7 @@ def make_browser(app):
 
 
 @pytest.fixture
-def browser(make_browser) -> IsolatedClient:
+def browser(make_browser):
     return make_browser()
 
 

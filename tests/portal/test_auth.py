@@ -12,8 +12,6 @@ from portal.auth.views import GENERIC_FAILURE
 from portal.config import load_config
 from portal.db import db
 
-pytestmark = pytest.mark.usefixtures("app")
-
 
 def location_path(response) -> str:
     """Where a redirect goes, as a same-site path; fails for a redirect to another host."""

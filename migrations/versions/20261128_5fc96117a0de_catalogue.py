@@ -1,8 +1,8 @@
 """catalogue
 
-Revision ID: 8298a68cd6fa
+Revision ID: 5fc96117a0de
 Revises: c4947da216eb
-Create Date: 2026-11-28 13:34:06.951210
+Create Date: 2026-11-28 13:36:41.046778
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 # revision identifiers, used by Alembic.
-revision = '8298a68cd6fa'
+revision = '5fc96117a0de'
 down_revision = 'c4947da216eb'
 branch_labels = None
 depends_on = None
@@ -48,6 +48,15 @@ def upgrade():
     with op.batch_alter_table('collective_activities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_collective_activities_year'), ['year'], unique=False)
 
+    op.create_table('collective_activity_stated_totals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collective_activity_stated_totals')),
+    sa.UniqueConstraint('year', 'category', name=op.f('uq_collective_activity_stated_totals_year_category'))
+    )
     op.create_table('decisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
@@ -168,6 +177,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_decisions_date'))
 
     op.drop_table('decisions')
+    op.drop_table('collective_activity_stated_totals')
     with op.batch_alter_table('collective_activities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collective_activities_year'))
 
