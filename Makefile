@@ -22,6 +22,7 @@ run: $(STAMP)
 
 # Every test, plus lint. TEST_DATABASE_URL=postgresql+psycopg://... runs them on PostgreSQL.
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,0 +1,165 @@
+"""The portal in a real browser (Debian's Chromium driven by Playwright): a newcomer finds a
+facility, reads its factsheet and follows a decision; axe-core checks every public page type
+for serious and critical accessibility violations (WCAG 2.1 AA rules)."""
+
+import os
+import threading
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from catalogue.reference_data import seed_catalogue
+from governance.reference_data import seed_reference_data
+from portal import create_app
+from portal.audit import Actor
+from portal.db import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.no_transaction
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(
+            "CI needs /usr/bin/chromium for the browser tests (scripts/ensure-chromium)"
+        )
+    pytest.skip(
+        "Debian's chromium is not installed (run scripts/ensure-chromium)", allow_module_level=True
+    )
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    """The portal with the reference data on its own SQLite file, served on a free port."""
+    path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    app = create_app({"SAMEN_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_reference_data(Actor.system("test"))
+        seed_catalogue(Actor.system("test"))
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_newcomer_finds_govroam_reads_its_factsheet_and_follows_a_decision(page, base_url):
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="Voorzieningen", exact=True).first.click()
+    page.get_by_label("Zoeken", exact=True).fill("govroam")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.get_by_text("1 voorziening gevonden")).to_be_visible()
+    page.get_by_role("link", name="Govroam").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Govroam")
+    for question in (
+        "Wie heeft het ontwikkeld?",
+        "Wat is het precies?",
+        "Wie gaat het gebruiken?",
+        "Wat moet je als gemeente doen voor de implementatie?",
+        "Wat kost het gebruik en wat levert het op?",
+    ):
+        expect(page.get_by_role("heading", name=question)).to_be_visible()
+    expect(page.get_by_text("€ 1500 voor de aansluiting").first).to_be_visible()
+    timeline = page.locator("ol.timeline")
+    decision_link = timeline.get_by_role("link").first
+    title = decision_link.inner_text()
+    decision_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("link", name="Govroam")).to_be_visible()
+
+
+def test_keyboard_user_can_skip_to_the_content(page, base_url):
+    page.goto(base_url + "/voorzieningen/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Naar de inhoud")).to_be_focused()
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/voorzieningen/",
+    "/voorzieningen/?q=xyz-onvindbaar",
+    "/voorzieningen/gibit",
+    "/voorzieningen/gibit/versies",
+    "/routekaart",
+    "/collectieve-activiteiten",
+    "/leden/",
+    "/leden/GM0363",
+    "/leden/GM0381",
+    "/leden/GW0002",
+    "/inloggen",
+    "/bestaat-niet",
+    "/voorzieningen/?phase=onzin",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_serious_accessibility_violations(page, base_url, path):
+    page.goto(base_url + path)
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+            }
+        },
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
+
+
+def test_decision_page_is_accessible(page, base_url):
+    page.goto(base_url + "/voorzieningen/govroam")
+    page.locator("ol.timeline").get_by_role("link").first.click()
+    results = Axe().run(page)
+    assert [
+        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ] == []
+
+
+def test_the_accessibility_check_can_fail(page, base_url):
+    """An image without alternative text is reported as critical: the check above is live."""
+    page.goto(base_url + "/")
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')")
+    results = Axe().run(page)
+    assert "image-alt" in {v["id"] for v in results.response["violations"]}
