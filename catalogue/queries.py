@@ -94,6 +94,10 @@ class RoadmapEntry:
     facility: Facility
     score: PriorityScore
 
+    @property
+    def planned(self):
+        return self.facility.planned_date or self.facility.available_from
+
 
 def roadmap() -> list[RoadmapEntry]:
     """All facilities and candidates (not phased out), highest priority score first; unscored
@@ -107,11 +111,16 @@ def roadmap() -> list[RoadmapEntry]:
     entries = [RoadmapEntry(f, priority_score(f, all_criteria)) for f in db.session.scalars(stmt)]
 
     def order(entry: RoadmapEntry):
-        score = entry.score.value
-        planned = entry.facility.planned_date or entry.facility.available_from
+        score, planned = entry.score.value, entry.planned
         return (score is None, -(score or 0), planned is None, planned, entry.facility.name)
 
     return sorted(entries, key=order)
+
+
+def roadmap_years(entries: list[RoadmapEntry]) -> list[int]:
+    """The years the roadmap spans: from the first to the last planned date."""
+    years = [e.planned.year for e in entries if e.planned]
+    return list(range(min(years), max(years) + 1)) if years else []
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ from portal.db import db
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "catalogue.json"
 SOURCE_DATE = dt.date(2016, 11, 30)  # the BALV proposal describes the state on this date
+# "Vanaf 1 januari 2017 wordt gestart met de uitvoering van de opschalingsbeweging waarbij de
+# zes genoemde initiatieven prioriteit krijgen" (BALV-voorstel A).
+SCALE_UP_START = dt.date(2017, 1, 1)
 SOURCE_LABEL = "Bron: BALV-voorstel Samen Organiseren, bijlage factsheets (30 november 2016)"
 BODIES = {
     "ALV": DecisionBody.ALV,
@@ -107,6 +110,7 @@ def _facility(actor: Actor, item: dict) -> Facility:
         else None,
         availability=item["availability"] or "",
         available_from=_date(item["available_from"]),
+        planned_date=SCALE_UP_START,
         cost_kind=CostKind(item["cost_kind"]),
         cost_model=item["cost_model"] or "",
         benefits=item["benefits"] or "",

@@ -56,7 +56,10 @@ def decision(decision_id: int):
 
 @bp.get("/routekaart")
 def roadmap():
-    return render_template("catalogue/roadmap.html", entries=queries.roadmap())
+    entries = queries.roadmap()
+    return render_template(
+        "catalogue/roadmap.html", entries=entries, years=queries.roadmap_years(entries)
+    )
 
 
 @bp.get("/collectieve-activiteiten")
