@@ -68,7 +68,7 @@ class FacilityForm(FlaskForm):
 class PhaseForm(FlaskForm):
     phase = EnumSelectField("Nieuwe fase", enum_cls=Phase, validators=[InputRequired()])
     effective_date = DateField("Met ingang van", validators=[InputRequired()])
-    note = StringField("Toelichting", validators=[Optional(), Length(max=300)])
+    note = StringField("Toelichting", validators=[Optional(), Length(max=2000)])
 
 
 class FactsheetForm(FlaskForm):

@@ -248,7 +248,7 @@ class PhaseChange(db.Model):
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
     phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
     effective_date: Mapped[dt.date]
-    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
 
     facility: Mapped[Facility] = relationship(back_populates="phase_changes")
 
@@ -265,6 +265,9 @@ class Decision(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Set for decisions loaded from the shipped reference data, so a re-seed recognises them
+    # even after an editor corrected their title or date.
+    seed_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=decision_facilities, back_populates="decisions"

@@ -3,6 +3,7 @@ document (BALV voorstel Samen Organiseren, its factsheets, ALV minutes of 8 June
 Idempotent: what exists (by slug, by title and date, by code) is left as an editor left it."""
 
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -151,23 +152,20 @@ def _candidate(item: dict) -> Facility:
 
 
 def _decisions(actor: Actor, rows: list[dict], facilities: dict[str, Facility]) -> int:
-    existing = {tuple(r) for r in db.session.execute(sa.select(Decision.date, Decision.title))}
+    existing = set(db.session.scalars(sa.select(Decision.seed_key)))
     added = 0
     for row in rows:
-        date = dt.date.fromisoformat(row["date"])
-        if (date, row["title"]) in existing:
+        key = "seed:" + hashlib.sha1(f"{row['date']}|{row['title']}".encode()).hexdigest()[:40]
+        if key in existing:
             continue
         text = row["text"] + (f"\n\nNoot: {row['note']}" if row.get("note") else "")
-        services.record_decision(
-            actor,
-            date=date,
-            body=BODIES[row["body"]],
-            kind=DecisionKind(row["kind"]),
-            title=row["title"],
-            text=text,
+        decision = services.record_decision(
+            actor, date=dt.date.fromisoformat(row["date"]), body=BODIES[row["body"]],
+            kind=DecisionKind(row["kind"]), title=row["title"], text=text,
             reference=row.get("reference") or "",
             facilities=[facilities[s] for s in row.get("facility_slugs", [])],
         )
+        decision.seed_key = key
         added += 1
     return added
 

@@ -1,8 +1,8 @@
 """catalogue
 
-Revision ID: 5fc96117a0de
+Revision ID: fc70dcd0b8cf
 Revises: c4947da216eb
-Create Date: 2026-11-28 13:36:41.046778
+Create Date: 2026-11-28 13:42:59.344959
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 # revision identifiers, used by Alembic.
-revision = '5fc96117a0de'
+revision = 'fc70dcd0b8cf'
 down_revision = 'c4947da216eb'
 branch_labels = None
 depends_on = None
@@ -65,7 +65,9 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('reference', sa.String(length=120), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions'))
+    sa.Column('seed_key', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions')),
+    sa.UniqueConstraint('seed_key', name=op.f('uq_decisions_seed_key'))
     )
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decisions_date'), ['date'], unique=False)
@@ -122,7 +124,7 @@ def upgrade():
     sa.Column('facility_id', sa.Integer(), nullable=False),
     sa.Column('phase', sa.Enum('initiatief', 'ontwikkeling', 'opschaling', 'beheer', 'uitgefaseerd', name='phase', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('effective_date', sa.Date(), nullable=False),
-    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_phase_changes_facility_id_facilities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phase_changes'))
     )
