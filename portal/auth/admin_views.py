@@ -41,6 +41,7 @@ def create():
                 services.parse_roles(form.roles.data),
                 form.member_code.data,
                 name=form.name.data or "",
+                active=form.active.data,
             )
         except services.AccountError as error:
             db.session.rollback()

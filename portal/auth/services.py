@@ -94,6 +94,7 @@ def create_user(
     member_code: str | None = None,
     password: str | None = None,
     name: str = "",
+    active: bool = True,
 ) -> tuple[User, str]:
     """Create an account; returns it with its password (generated when none was given)."""
     email = normalise_email(email)
@@ -108,6 +109,7 @@ def create_user(
         name=name.strip()[:120],
         password_hash=generate_password_hash(password),
         member=member,
+        active=active,
         role_rows=[UserRole(role=r) for r in sorted(roles)],
     )
     db.session.add(user)
@@ -188,11 +190,12 @@ def authenticate(email: str, password: str, address: str | None) -> User | None:
     user = user_by_email(email)
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.active:
+        # Only something shaped like an address becomes the label: people type passwords
+        # into the e-mail field, and the audit trail must never hold one.
+        label = (email or "").strip().lower()
+        label = label if _EMAIL.match(label) and len(label) <= 255 else "(ongeldig e-mailadres)"
         audit.record(
-            Actor(None, (email or "")[:255], address),
-            "auth.login_failed",
-            "user",
-            user.id if user else None,
+            Actor(None, label, address), "auth.login_failed", "user", user.id if user else None
         )
         return None
     user.last_login_at = utcnow()
