@@ -134,10 +134,12 @@ def assessment(slug: str):
 
 
 def _decision_form(decision: Decision | None) -> DecisionForm:
-    form = DecisionForm(
-        obj=decision,
-        data={"facilities": [f.slug for f in decision.facilities]} if decision else None,
-    )
+    data = None
+    if decision is not None:  # data, not obj: obj would put Facility objects in the checkboxes
+        fields = ("date", "body", "kind", "title", "text", "reference")
+        data = {f: getattr(decision, f) for f in fields}
+        data["facilities"] = [f.slug for f in decision.facilities]
+    form = DecisionForm(data=data)
     form.facilities.choices = [
         SelectChoice(f.slug, f.name)
         for f in db.session.scalars(db.select(Facility).order_by(Facility.name))

@@ -46,6 +46,11 @@ class CatalogueError(ValueError):
     """A refused catalogue change, with a message fit for the user (Dutch)."""
 
 
+def clean_text(value: str) -> str:
+    """Browsers send textarea line breaks as CRLF; stored text uses LF only."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _snapshot(obj, fields) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
@@ -59,7 +64,7 @@ def update_facility(actor: Actor, facility: Facility, **changes) -> Facility:
         raise CatalogueError("een voorziening heeft een naam")
     before = _snapshot(facility, changes)
     for field, value in changes.items():
-        setattr(facility, field, value.strip() if isinstance(value, str) else value)
+        setattr(facility, field, clean_text(value) if isinstance(value, str) else value)
     after = _snapshot(facility, changes)
     diff = {f for f in changes if before[f] != after[f]}
     if diff:
@@ -109,7 +114,7 @@ def save_factsheet(
     missing = [q for f, q in FactsheetVersion.QUESTIONS.items() if not answers.get(f, "").strip()]
     if missing:
         raise CatalogueError("beantwoord elke vraag; leeg: " + "; ".join(missing))
-    answers = {f: answers[f].strip() for f in FactsheetVersion.QUESTIONS}
+    answers = {f: clean_text(answers[f]) for f in FactsheetVersion.QUESTIONS}
     current = facility.factsheet
     if current and all(getattr(current, f) == v for f, v in answers.items()):
         return None
@@ -162,11 +167,8 @@ def record_decision(
             "facilities": [f.slug for f in decision.facilities],
         }
     decision.date, decision.body, decision.kind = date, body, kind
-    decision.title, decision.text, decision.reference = (
-        title.strip(),
-        text.strip(),
-        reference.strip(),
-    )
+    decision.title, decision.text = clean_text(title), clean_text(text)
+    decision.reference = clean_text(reference)
     decision.facilities = list(facilities)
     db.session.flush()
     after = {**_snapshot(decision, fields), "facilities": [f.slug for f in facilities]}
@@ -220,11 +222,8 @@ def update_criterion(
         raise CatalogueError("een criterium heeft een naam")
     fields = ("name", "description", "weight")
     before = _snapshot(criterion, fields)
-    criterion.name, criterion.description, criterion.weight = (
-        name.strip(),
-        description.strip(),
-        weight,
-    )
+    criterion.name, criterion.description = clean_text(name), clean_text(description)
+    criterion.weight = weight
     db.session.flush()
     after = _snapshot(criterion, fields)
     if after != before:

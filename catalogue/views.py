@@ -26,9 +26,16 @@ def index():
 def show(slug: str):
     facility = queries.facility_by_slug(slug) or abort(404)
     criteria = queries.criteria()
+    # Phase changes and decisions in one list by date; on the same day the phase comes first.
+    timeline = sorted(
+        [(c.effective_date, "fase", c) for c in facility.phase_changes]
+        + [(d.date, "besluit", d) for d in facility.decisions],
+        key=lambda entry: (entry[0], entry[1] != "fase"),
+    )
     return render_template(
         "catalogue/facility.html",
         facility=facility,
+        timeline=[(kind, item) for _, kind, item in timeline],
         score=priority_score(facility, criteria),
         characterisation=characterisation(facility, criteria),
         DecisionKind=DecisionKind,

@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -46,11 +47,18 @@ def facility():
 
 @pytest.fixture
 def audit_events():
-    """Audit events matching the column values, oldest first, read fresh."""
+    """Audit events written during the test (not by the seed) matching the column values,
+    oldest first, read fresh."""
+    baseline = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
 
     def select(**where) -> list[AuditEvent]:
         db.session.expire_all()
-        stmt = sa.select(AuditEvent).filter_by(**where).order_by(AuditEvent.id)
+        stmt = (
+            sa.select(AuditEvent)
+            .filter_by(**where)
+            .where(AuditEvent.id > baseline)
+            .order_by(AuditEvent.id)
+        )
         return list(db.session.scalars(stmt))
 
     return select
@@ -93,7 +101,21 @@ class Page(HTMLParser):
     """What a reader and a browser get from a page: text per region, links, headings, the
     timeline, the field errors, and every form with the values it would submit."""
 
-    VOID = {"input", "br", "img", "meta", "link", "hr", "wbr", "source", "area", "col"}
+    VOID: ClassVar[set[str]] = {
+        "input",
+        "br",
+        "img",
+        "meta",
+        "link",
+        "hr",
+        "wbr",
+        "source",
+        "area",
+        "col",
+    }
+    BLOCK: ClassVar[set[str]] = {
+        *("td", "th", "tr", "p", "li", "div", "dt", "dd", "caption", "br", "h1", "h2", "h3")
+    }
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
@@ -116,8 +138,17 @@ class Page(HTMLParser):
     def _classes(self) -> set[str]:
         return {c for _, a in self._stack for c in (a.get("class") or "").split()}
 
+    def _break(self, tag):
+        """Block elements separate words, as on screen."""
+        if tag in self.BLOCK:
+            for parts in self._text.values():
+                parts.append(" ")
+            for _, parts in self._capture:
+                parts.append(" ")
+
     def handle_starttag(self, tag, attrs):
         attrs = {k: (v if v is not None else "") for k, v in attrs}
+        self._break(tag)
         if tag == "form":
             self._form = {
                 "action": attrs.get("action", ""),
@@ -146,6 +177,7 @@ class Page(HTMLParser):
             self._capture.append((tag, []))
 
     def handle_endtag(self, tag):
+        self._break(tag)
         if tag in self.VOID:
             return
         if tag == "select" and self._form is not None and self._select:
@@ -157,18 +189,14 @@ class Page(HTMLParser):
         while self._stack:
             open_tag, attrs = self._stack.pop()
             if open_tag in ("a", "h1", "h2", "h3", "textarea", "li", "p"):
-                captured_tag, parts = self._capture.pop()
+                _, parts = self._capture.pop()
                 text = " ".join("".join(parts).split())
                 if open_tag == "a":
                     self.links.append((attrs.get("href", ""), text))
                 elif open_tag in ("h1", "h2", "h3"):
                     self.headings.append((open_tag, text))
                 elif open_tag == "textarea" and self._form is not None:
-                    # A browser drops one newline right after <textarea>.
-                    raw = "".join(parts)
-                    self._form["fields"].append(
-                        (attrs.get("name"), raw[1:] if raw.startswith("\n") else raw)
-                    )
+                    self._form["fields"].append((attrs.get("name"), _textarea_value(parts)))
                 elif open_tag == "li" and any(
                     "timeline" in (a.get("class") or "").split() for t, a in self._stack
                 ):
@@ -218,6 +246,15 @@ class Page(HTMLParser):
         raise AssertionError(f"no form with field {containing}")
 
 
+def _textarea_value(parts: list[str]) -> str:
+    """What a browser submits for a textarea: line breaks normalised, the one line break right
+    after the start tag dropped, and every line break sent as CRLF (HTML form submission)."""
+    value = "".join(parts).replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith("\n"):
+        value = value[1:]
+    return value.replace("\n", "\r\n")
+
+
 def page(response) -> Page:
     return Page(response.get_data(as_text=True))
 
@@ -247,20 +284,12 @@ def dutch_euro(cents: int) -> str:
     return f"€ {euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
-def long_date_nl(value) -> str:
-    months = (
-        "januari februari maart april mei juni juli augustus september oktober november december"
-    ).split()
-    return f"{value.day} {months[value.month - 1]} {value.year}"
-
-
 @pytest.fixture
 def html():
     return SimpleNamespace(
         page=page,
         submit=submit,
         euro=dutch_euro,
-        long_date=long_date_nl,
         csrf=lambda response: _csrf(response),
     )
 
