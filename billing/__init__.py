@@ -1,2 +1,10 @@
 """Billing: products and prices per inhabitant, fixed or tiered, subscriptions, invoices with a
 strict lifecycle, credit notes and payments, for the collective arrangements from 2018."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from billing import cli
+
+    app.cli.add_command(cli.billing)

@@ -160,8 +160,12 @@ def _decisions(actor: Actor, rows: list[dict], facilities: dict[str, Facility]) 
             continue
         text = row["text"] + (f"\n\nNoot: {row['note']}" if row.get("note") else "")
         decision = services.record_decision(
-            actor, date=dt.date.fromisoformat(row["date"]), body=BODIES[row["body"]],
-            kind=DecisionKind(row["kind"]), title=row["title"], text=text,
+            actor,
+            date=dt.date.fromisoformat(row["date"]),
+            body=BODIES[row["body"]],
+            kind=DecisionKind(row["kind"]),
+            title=row["title"],
+            text=text,
             reference=row.get("reference") or "",
             facilities=[facilities[s] for s in row.get("facility_slugs", [])],
         )

@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+import billing.models  # noqa: F401
 import catalogue.models  # noqa: F401
 import governance.models  # noqa: F401  (every domain's models, so autogenerate sees them)
 import portal.audit.models

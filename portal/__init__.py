@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from billing import init_app as init_billing
     from catalogue import init_app as init_catalogue
     from governance import init_app as init_governance
     from portal import api, auth, cli, formatting, views
@@ -48,5 +49,6 @@ def create_app(config: dict | None = None) -> Flask:
     views.init_app(app)
     init_governance(app)
     init_catalogue(app)
+    init_billing(app)
     api.init_app(app)
     return app

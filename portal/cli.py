@@ -23,6 +23,7 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="Maak ook demo-accounts (alleen buiten productie)")
 def seed(demo: bool) -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
+    from billing.reference_data import seed_billing
     from catalogue.reference_data import seed_catalogue
     from governance.reference_data import seed_reference_data
 
@@ -31,6 +32,7 @@ def seed(demo: bool) -> None:
     try:
         report = seed_reference_data(Actor.system("seed"))
         catalogue_rows = seed_catalogue(Actor.system("seed"))
+        billing_rows = seed_billing(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -44,8 +46,8 @@ def seed(demo: bool) -> None:
             f"Inwoners peildatum {result.reference_date.isoformat()}: {result.added} nieuw, "
             f"{result.replaced} vervangen, {result.unchanged} ongewijzigd"
         )
-    click.echo(f"Catalogus: {catalogue_rows} nieuwe regels")
-    if not report.changed and not catalogue_rows:
+    click.echo(f"Catalogus: {catalogue_rows} nieuwe regels; facturatie: {billing_rows}")
+    if not report.changed and not catalogue_rows and not billing_rows:
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
     if demo:
         _seed_demo()

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
+from billing.reference_data import seed_billing
 from catalogue.reference_data import seed_catalogue
 from governance.reference_data import seed_reference_data
 from portal import create_app
@@ -56,6 +57,7 @@ def app(database_url):
         flask_migrate.upgrade()
         seed_reference_data(Actor.system("test"))
         seed_catalogue(Actor.system("test"))
+        seed_billing(Actor.system("test"))
         db.session.commit()
         db.session.remove()
     yield app

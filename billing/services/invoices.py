@@ -1,0 +1,201 @@
+"""The invoice lifecycle: draft -> open (finalised, numbered) -> paid | void | uncollectible.
+
+Only this module changes an invoice's status, through one guarded transition function; a
+finalised invoice's lines and amounts are never changed afterwards (corrections are credit notes).
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from billing.models import Invoice, InvoiceKind, InvoiceStatus, NumberSeries, Payment
+from billing.money import vat_amount
+from billing.services.errors import BillingError, IllegalTransition
+from billing.services.log import billing_event
+from portal.audit import Actor
+from portal.db import db, utcnow
+
+TRANSITIONS = {
+    InvoiceStatus.DRAFT: {InvoiceStatus.OPEN},
+    InvoiceStatus.OPEN: {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE},
+    InvoiceStatus.UNCOLLECTIBLE: {InvoiceStatus.PAID, InvoiceStatus.VOID},
+    InvoiceStatus.PAID: set(),
+    InvoiceStatus.VOID: set(),
+}
+
+
+def transition(invoice: Invoice, new: InvoiceStatus) -> None:
+    if new not in TRANSITIONS[invoice.status]:
+        raise IllegalTransition(
+            f"{invoice.kind.label} {invoice.number or 'concept'}: van {invoice.status.label} "
+            f"naar {new.label} kan niet"
+        )
+    invoice.status = new
+
+
+def vat_breakdown(invoice: Invoice) -> list[dict]:
+    """Per VAT category and rate: base and VAT, VAT rounded once on that base."""
+    bases: dict[tuple, int] = defaultdict(int)
+    for line in invoice.lines:
+        bases[(line.vat_category, line.vat_rate)] += line.amount_cents
+    return [
+        {
+            "category": category,
+            "rate": rate,
+            "base_cents": base,
+            "vat_cents": vat_amount(base, rate),
+        }
+        for (category, rate), base in sorted(bases.items(), key=lambda item: item[0][0].value)
+    ]
+
+
+def recompute_totals(invoice: Invoice) -> None:
+    """Drafts only: totals are always the sum of the lines."""
+    if invoice.status is not InvoiceStatus.DRAFT:
+        raise IllegalTransition("een definitieve factuur verandert niet meer")
+    breakdown = vat_breakdown(invoice)
+    invoice.subtotal_cents = sum(line.amount_cents for line in invoice.lines)
+    invoice.vat_cents = sum(row["vat_cents"] for row in breakdown)
+    invoice.total_cents = invoice.subtotal_cents + invoice.vat_cents
+
+
+def _next_number(invoice: Invoice) -> str:
+    """The next number of the issuer's series for this kind and year, gapless: the series row
+    is locked until the finalising transaction ends (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite serialises writers)."""
+    key = (invoice.issuer_id, invoice.year, invoice.kind)
+
+    def locked():
+        return db.session.scalar(
+            sa.select(NumberSeries)
+            .where(
+                NumberSeries.issuer_id == key[0],
+                NumberSeries.year == key[1],
+                NumberSeries.kind == key[2],
+            )
+            .with_for_update()
+        )
+
+    series = locked()
+    if series is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(NumberSeries(issuer_id=key[0], year=key[1], kind=key[2]))
+        except IntegrityError:
+            pass  # another transaction created it first
+        series = locked()
+    series.last_number += 1
+    infix = "" if invoice.kind is InvoiceKind.INVOICE else "CN-"
+    return f"{invoice.issuer.code}-{infix}{invoice.year}-{series.last_number:05d}"
+
+
+def finalize(actor: Actor, invoice: Invoice, issue_date: dt.date) -> Invoice:
+    """Number, date and freeze a draft, in the caller's transaction."""
+    if invoice.status is not InvoiceStatus.DRAFT:
+        raise IllegalTransition(
+            f"{invoice.number or 'concept'} is al definitief ({invoice.status.label})"
+        )
+    if not invoice.lines:
+        raise BillingError("een factuur zonder regels wordt niet verstuurd")
+    recompute_totals(invoice)
+    if invoice.total_cents <= 0:
+        raise BillingError("een factuur met een totaal van € 0 of minder wordt niet verstuurd")
+    invoice.number = _next_number(invoice)
+    invoice.issue_date = issue_date
+    invoice.due_date = issue_date + dt.timedelta(days=invoice.issuer.payment_days)
+    invoice.finalized_at = utcnow()
+    transition(invoice, InvoiceStatus.OPEN)
+    db.session.flush()
+    billing_event(
+        actor,
+        "invoice.finalized",
+        invoice=invoice,
+        data={
+            "number": invoice.number,
+            "total_cents": invoice.total_cents,
+            "due_date": invoice.due_date,
+        },
+    )
+    return invoice
+
+
+def delete_draft(actor: Actor, invoice: Invoice) -> None:
+    if invoice.status is not InvoiceStatus.DRAFT:
+        raise IllegalTransition("alleen een concept kan worden verwijderd; gebruik een creditnota")
+    data = {"member": invoice.member.code, "year": invoice.year, "total_cents": invoice.total_cents}
+    billing_event(actor, "invoice.deleted", data={**data, "draft_id": invoice.id})
+    db.session.delete(invoice)
+    db.session.flush()
+
+
+def amount_paid(invoice: Invoice) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0)).where(
+            Payment.invoice_id == invoice.id
+        )
+    )
+
+
+def amount_credited(invoice: Invoice) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_cents), 0)).where(
+            Invoice.corrects_id == invoice.id,
+            Invoice.kind == InvoiceKind.CREDIT_NOTE,
+            Invoice.status != InvoiceStatus.VOID,
+        )
+    )
+
+
+def amount_due(invoice: Invoice) -> int:
+    """What the member still owes; negative means money to give back (a credit balance)."""
+    if invoice.kind is not InvoiceKind.INVOICE or invoice.status in (
+        InvoiceStatus.DRAFT,
+        InvoiceStatus.VOID,
+    ):
+        return 0
+    return invoice.total_cents - amount_credited(invoice) - amount_paid(invoice)
+
+
+def settle_if_done(actor: Actor, invoice: Invoice) -> None:
+    """Open or uncollectible invoices with nothing left to pay become paid."""
+    if (
+        invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+        and amount_due(invoice) <= 0
+    ):
+        transition(invoice, InvoiceStatus.PAID)
+        billing_event(
+            actor,
+            "invoice.paid",
+            invoice=invoice,
+            data={"credited_cents": amount_credited(invoice), "paid_cents": amount_paid(invoice)},
+        )
+
+
+def void(actor: Actor, invoice: Invoice, reason: str) -> None:
+    if amount_paid(invoice) or amount_credited(invoice):
+        raise BillingError("er is al betaald of gecrediteerd: corrigeer met een creditnota")
+    if not reason.strip():
+        raise BillingError("geef een reden op")
+    before = invoice.status
+    transition(invoice, InvoiceStatus.VOID)
+    invoice.reason = reason.strip()[:300]
+    billing_event(
+        actor,
+        "invoice.voided",
+        invoice=invoice,
+        before={"status": before},
+        data={"reason": invoice.reason},
+    )
+
+
+def mark_uncollectible(actor: Actor, invoice: Invoice, reason: str) -> None:
+    transition(invoice, InvoiceStatus.UNCOLLECTIBLE)
+    invoice.reason = reason.strip()[:300]
+    billing_event(
+        actor,
+        "invoice.uncollectible",
+        invoice=invoice,
+        data={"reason": invoice.reason, "due_cents": amount_due(invoice)},
+    )
