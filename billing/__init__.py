@@ -5,6 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import cli
+    from billing import api, cli, finance_views, views
 
     app.cli.add_command(cli.billing)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(finance_views.bp)
+    api.register(app)

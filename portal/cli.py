@@ -64,4 +64,7 @@ def _seed_demo() -> None:
 
 
 def init_app(app) -> None:
+    from portal.scheduler import scheduler_command
+
     app.cli.add_command(seed)
+    app.cli.add_command(scheduler_command)

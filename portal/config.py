@@ -35,6 +35,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "API_MAX_PER_PAGE": 1000,
+        # The scheduler drafts next year's invoices on this date (MM-DD), for finance to review.
+        "BILLING_RUN_DATE": os.environ.get("SAMEN_BILLING_RUN_DATE", "11-15"),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (bank statements, CSV) up to 10 MB
         # Failed logins only (see portal.auth.views); storage per process unless set to redis://
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",

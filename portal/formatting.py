@@ -27,8 +27,17 @@ def euro(cents: int | None) -> str:
     return "" if cents is None else format_currency(Decimal(cents) / 100, "EUR")
 
 
+def unit_price(value: Decimal | None) -> str:
+    """Exact unit prices, at least two decimals: Decimal('0.002900') -> '€ 0,0029'."""
+    if value is None:
+        return ""
+    whole, _, fraction = format(value.normalize(), "f").partition(".")
+    return f"€ {format_decimal(int(whole))},{fraction.ljust(2, '0')}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(long_date)
     app.add_template_filter(percent)
     app.add_template_filter(euro)
+    app.add_template_filter(unit_price)

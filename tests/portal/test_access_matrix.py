@@ -2,12 +2,26 @@
 status. A route missing from POLICY fails the suite, so no route ships without a decision."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import flask
 import pytest
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Product,
+    Subscription,
+    SubscriptionStatus,
+    VatCategory,
+)
+from billing.services.invoices import finalize
+from billing.services.subscriptions import subscribe
 from catalogue.models import (
     AssessmentCriterion,
     CriterionGroup,
@@ -25,6 +39,19 @@ from portal.db import db
 
 OWN, FOREIGN = "GM0344", "GM0088"  # Utrecht, Schiermonnikoog
 PUBLIC, LOGGED_IN, ADMIN, OWN_MEMBER, TOKEN = "public", "logged_in", "admin", "own", "token"
+STAFF = frozenset({Role.VNG_ADMIN, Role.VNG_FINANCE})
+FINANCE = STAFF | {Role.GEMEENTE_FINANCE}
+SUBSCRIBERS = FINANCE | {Role.GEMEENTE_IT}
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Only these roles (others 403); `owned`: a member-bound role also only for its own
+    member's object (another member's answers 404)."""
+
+    roles: frozenset
+    owned: bool = False
+
 
 POLICY = {
     "static": PUBLIC,
@@ -58,6 +85,21 @@ POLICY = {
     "catalogue_admin.decision_form": ADMIN,
     "catalogue_admin.method": ADMIN,
     "catalogue_admin.criterion": ADMIN,
+    "billing.invoices": Roles(FINANCE),
+    "billing.invoice": Roles(FINANCE, owned=True),
+    "billing.subscription_list": Roles(SUBSCRIBERS),
+    "billing.subscribe": Roles(frozenset({Role.GEMEENTE_IT})),
+    "finance.index": Roles(STAFF),
+    "finance.reconciliation": Roles(STAFF),
+    "finance.receivables": Roles(STAFF),
+    "finance.invoice": Roles(STAFF),
+    "finance.invoice_action": Roles(STAFF),
+    "finance.activate": Roles(STAFF),
+    "finance.statement": Roles(STAFF),
+    "billing_api.subscriptions": Roles(SUBSCRIBERS),
+    "billing_api.invoices": Roles(FINANCE),
+    "billing_api.invoice": Roles(FINANCE, owned=True),
+    "billing_api.quote": Roles(SUBSCRIBERS),
 }
 _HASH = generate_password_hash("matrix-password-123", method="pbkdf2:sha256:1000")
 
@@ -88,8 +130,13 @@ def _expected(policy: str, role: Role | None, target: str, api: bool) -> int:
     if policy == ADMIN:
         return 200 if role is Role.VNG_ADMIN else 403
     if policy == OWN_MEMBER:
-        staff = role in (Role.VNG_ADMIN, Role.VNG_FINANCE)
-        return 200 if staff or (role.needs_member and target == OWN) else 404
+        return 200 if role in STAFF or (role.needs_member and target == OWN) else 404
+    if isinstance(policy, Roles):
+        if role not in policy.roles:
+            return 403
+        if policy.owned and role not in STAFF and target == FOREIGN:
+            return 404
+        return 200
     raise AssertionError(policy)
 
 
@@ -118,13 +165,52 @@ def _objects() -> dict:
     other = _user(Role.GEMEENTE_FINANCE, "other")
     db.session.add_all([facility, decision, criterion])
     db.session.flush()
+    invoices = {target: _invoice(target) for target in (OWN, FOREIGN)}
+    subscription = db.session.scalar(sa.select(Subscription).limit(1))
     return {
+        "invoices": invoices,
+        "key": invoices[OWN],
+        "action": "betaling",
+        "code_arrangement": "wettelijke-taken-jeugd",
+        "year": 2018,
+        "subscription_id": subscription.id,
         "slug": facility.slug,
         "decision_id": decision.id,
         "user_id": other.id,
         "filename": "samen.css",
         "criterion": criterion.code,
     }
+
+
+def _invoice(code: str) -> str:
+    """A finalised invoice of member `code`; returns its number."""
+    member = queries.member_by_code(code)
+    product = db.session.scalar(sa.select(Product).where(Product.code == "afkoop-regresrecht"))
+    subscribe(
+        Actor.system("test"), member, product, dt.date(2018, 1, 1), status=SubscriptionStatus.ACTIVE
+    )
+    invoice = Invoice(
+        kind=InvoiceKind.INVOICE,
+        issuer=product.issuer,
+        member=member,
+        year=2018,
+        vat_category=VatCategory.NOT_SUBJECT,
+        status=InvoiceStatus.DRAFT,
+    )
+    invoice.lines.append(
+        InvoiceLine(
+            description="Matrix",
+            quantity=1,
+            unit_price=10,
+            amount_cents=1000,
+            vat_category=VatCategory.NOT_SUBJECT,
+            vat_rate=0,
+        )
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    finalize(Actor.system("test"), invoice, dt.date(2017, 12, 1))
+    return invoice.number
 
 
 def _requests(rule, objects: dict):
@@ -134,6 +220,13 @@ def _requests(rule, objects: dict):
     values = {k: v for k, v in objects.items() if k in rule.arguments}
     if rule.endpoint == "catalogue_admin.criterion":
         values["code"] = objects["criterion"]
+    elif rule.endpoint == "finance.reconciliation":
+        values["code"] = objects["code_arrangement"]
+    elif "number" in rule.arguments:
+        for target in (OWN, FOREIGN):
+            number = objects["invoices"][target]
+            yield adapter.build(rule.endpoint, {**values, "number": number}), method, target
+        return
     elif "code" in rule.arguments:
         for target in (OWN, FOREIGN):
             yield adapter.build(rule.endpoint, {**values, "code": target}), method, target
