@@ -18,6 +18,8 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.pricing import LineDraft, PricingContext, price_line
+from governance import queries as registry
+from governance.models import MemberKind
 from portal.db import db
 
 
@@ -61,30 +63,36 @@ class Reconciliation:
         return sum(c.budget_cents or 0 for c in self.components)
 
 
+def _participants(product: Product, start: dt.date, end: dt.date):
+    """(member, start date, quantity) of everyone billed for the product in the year: for a
+    generally binding product every municipality of 1 January, subscribed yet or not."""
+    if product.automatic:
+        for member in registry.members_active_on(start, MemberKind.MUNICIPALITY):
+            yield member, start, None
+        return
+    stmt = sa.select(Subscription).where(
+        Subscription.product_id == product.id,
+        Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
+    )
+    for subscription in db.session.scalars(stmt):
+        if subscription.covers(start, end):
+            yield subscription.member, subscription.start_date, subscription.quantity
+
+
 def reconcile(arrangement: Arrangement, year: int) -> Reconciliation:
     ctx = PricingContext(year)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     rows = []
     for product in sorted(arrangement.products, key=lambda p: p.id):
         price = product.price_on(start)
-        subs = db.session.scalars(
-            sa.select(Subscription).where(
-                Subscription.product_id == product.id,
-                Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
-            )
-        ).all()
         expected = inhabitants = participants = exempt = 0
-        for subscription in subs:
-            if not subscription.covers(start, end):
-                continue
-            line = price_line(
-                ctx, subscription.member, product, subscription.start_date, subscription.quantity
-            )
+        for member, start_date, quantity in _participants(product, start, end):
+            line = price_line(ctx, member, product, start_date, quantity)
             if isinstance(line, LineDraft):
                 participants += 1
                 expected += line.amount_cents
                 inhabitants += int(line.quantity)
-            elif ctx.exemption(subscription.member, product):
+            elif ctx.exemption(member, product):
                 exempt += 1
         invoiced = db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(InvoiceLine.amount_cents), 0))
