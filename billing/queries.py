@@ -4,7 +4,7 @@ member's invoices and subscriptions (and those it collects as legal successor)."
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from billing.models import Invoice, InvoiceStatus, Product, Subscription
+from billing.models import Invoice, InvoiceStatus, Product, Subscription, SubscriptionStatus
 from billing.money import euros
 from billing.services.invoices import amount_credited, amount_paid, vat_breakdown
 from governance.models import Member
@@ -155,3 +155,23 @@ def subscription_json(subscription: Subscription) -> dict:
         "quantity": subscription.quantity,
         "buyer_reference": subscription.buyer_reference,
     }
+
+
+def facility_prices(facility, day) -> list[tuple[Product, object]]:
+    """The products of a catalogue facility with the price valid on `day`."""
+    products = db.session.scalars(
+        sa.select(Product).where(Product.facility_id == facility.id).order_by(Product.name)
+    )
+    return [(p, p.price_on(day)) for p in products]
+
+
+def adoption_count(facility) -> int:
+    """Municipalities with a live subscription to any product of the facility."""
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Subscription.member_id)))
+        .join(Product)
+        .where(
+            Product.facility_id == facility.id,
+            Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
+        )
+    )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from billing.models import Arrangement, Issuer, PriceKind, PriceTier, Product, VatCategory
 from billing.services import catalog, subscriptions
-from catalogue.models import Facility
+from catalogue.models import Decision, Facility
 from governance import queries as registry
 from portal.audit import Actor
 from portal.db import db
@@ -24,6 +24,15 @@ def _date(value):
 
 def _cents(euros: str | None) -> int | None:
     return int(Decimal(euros) * 100) if euros is not None else None
+
+
+def _decision_id(title_start: str | None) -> int | None:
+    """The catalogue's record of the decision that set a price, where it exists."""
+    if not title_start:
+        return None
+    return db.session.scalar(
+        sa.select(Decision.id).where(Decision.title.startswith(title_start)).limit(1)
+    )
 
 
 def seed_billing(actor: Actor) -> int:
@@ -81,6 +90,7 @@ def seed_billing(actor: Actor) -> int:
             unit_amount=Decimal(price["unit_amount"]) if price.get("unit_amount") else None,
             amount_cents=_cents(price.get("amount_eur")),
             vat_category=VatCategory(price["vat_category"]),
+            decision_id=_decision_id(price.get("decision_title_starts_with")),
             legal_basis=price["legal_basis"],
             tiers=[
                 PriceTier(

@@ -1,6 +1,8 @@
 """Public catalogue pages: list with search and filters, facility page, factsheet history,
 decisions, the roadmap and the collective activities. Readable without JavaScript."""
 
+import datetime as dt
+
 from flask import Blueprint, abort, render_template, request
 
 from catalogue import queries
@@ -32,6 +34,8 @@ def show(slug: str):
         + [(d.date, "besluit", d) for d in facility.decisions],
         key=lambda entry: (entry[0], entry[1] != "fase"),
     )
+    from billing.queries import adoption_count, facility_prices  # billing builds on catalogue
+
     return render_template(
         "catalogue/facility.html",
         facility=facility,
@@ -39,6 +43,8 @@ def show(slug: str):
         score=priority_score(facility, criteria),
         characterisation=characterisation(facility, criteria),
         DecisionKind=DecisionKind,
+        prices=facility_prices(facility, dt.date.today()),
+        adoption=adoption_count(facility),
     )
 
 

@@ -149,7 +149,7 @@ def run_invoices(
         invoices.recompute_totals(invoice)
         billing_event(
             actor,
-            "invoice.drafted",
+            "invoice.created",
             invoice=invoice,
             data={
                 "member": invoice.member.code,
