@@ -5,8 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from governance import api, cli, views
+    from governance import api, cli, meeting_views, meetings_api, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(meeting_views.bp)
     api.register(app)
+    meetings_api.register(app)
     cli.init_app(app)
