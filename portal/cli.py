@@ -25,6 +25,7 @@ def seed(demo: bool) -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
     from billing.reference_data import seed_billing
     from catalogue.reference_data import seed_catalogue
+    from governance.meeting_history import seed_meetings
     from governance.reference_data import seed_reference_data
 
     if demo and current_app.config["SAMEN_ENV"] == "production":
@@ -33,6 +34,7 @@ def seed(demo: bool) -> None:
         report = seed_reference_data(Actor.system("seed"))
         catalogue_rows = seed_catalogue(Actor.system("seed"))
         billing_rows = seed_billing(Actor.system("seed"))
+        billing_rows += seed_meetings(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -46,7 +48,9 @@ def seed(demo: bool) -> None:
             f"Inwoners peildatum {result.reference_date.isoformat()}: {result.added} nieuw, "
             f"{result.replaced} vervangen, {result.unchanged} ongewijzigd"
         )
-    click.echo(f"Catalogus: {catalogue_rows} nieuwe regels; facturatie: {billing_rows}")
+    click.echo(
+        f"Catalogus: {catalogue_rows} nieuwe regels; facturatie en vergaderingen: {billing_rows}"
+    )
     if not report.changed and not catalogue_rows and not billing_rows:
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
     if demo:

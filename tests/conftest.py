@@ -17,6 +17,7 @@ from sqlalchemy import orm
 
 from billing.reference_data import seed_billing
 from catalogue.reference_data import seed_catalogue
+from governance.meeting_history import seed_meetings
 from governance.reference_data import seed_reference_data
 from portal import create_app
 from portal.audit import Actor
@@ -58,6 +59,7 @@ def app(database_url):
         seed_reference_data(Actor.system("test"))
         seed_catalogue(Actor.system("test"))
         seed_billing(Actor.system("test"))
+        seed_meetings(Actor.system("test"))
         db.session.commit()
         db.session.remove()
     yield app
