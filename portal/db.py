@@ -53,7 +53,8 @@ def utcnow() -> dt.datetime:
 
 
 def configure_sqlite(engine: sa.Engine) -> None:
-    """Foreign keys on, and real transactions (incl. SAVEPOINT) despite pysqlite's own handling.
+    """Foreign keys on, WAL with a busy timeout, and real transactions (incl. SAVEPOINT)
+    despite pysqlite's own handling.
 
     pysqlite starts transactions lazily and not for every statement; SQLAlchemy's documented
     recipe hands transaction control back to SQLAlchemy so rollbacks really undo everything.
@@ -64,6 +65,10 @@ def configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Several workers share one file: readers never wait for the writer (WAL), and a
+        # writer waits up to 5 s for another instead of failing with "database is locked".
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
