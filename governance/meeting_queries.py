@@ -2,7 +2,9 @@
 
 import sqlalchemy as sa
 
-from governance.models import Meeting, Poll, PollState
+from governance import meetings as meeting_services
+from governance import queries as registry
+from governance.models import Meeting, MemberKind, Poll, PollState
 from governance.polls import tally
 from governance.tally import Tally
 from portal.db import db
@@ -87,3 +89,18 @@ def meeting_json(meeting: Meeting, with_items: bool = False) -> dict:
             for item in meeting.items
         ]
     return data
+
+
+def membership_announcement(meeting: Meeting) -> dict:
+    """What the mededelingen item announces: the reorganisations since the previous meeting
+    (or the year before) and the number of municipalities before and after."""
+    previous = db.session.scalar(
+        sa.select(sa.func.max(Meeting.date)).where(Meeting.date < meeting.date)
+    )
+    since = previous or meeting.date.replace(year=meeting.date.year - 1)
+    return {
+        "since": since,
+        "changes": meeting_services.membership_changes(since, meeting.date),
+        "before": len(registry.members_active_on(since, MemberKind.MUNICIPALITY)),
+        "after": len(registry.members_active_on(meeting.date, MemberKind.MUNICIPALITY)),
+    }

@@ -50,6 +50,7 @@ def show(meeting_id: int):
         tally=polls.tally,
         dutch_pct=dutch_pct,
         visible=meeting_queries.results_visible,
+        membership=meeting_queries.membership_announcement(meeting),
     )
 
 
