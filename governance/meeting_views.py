@@ -10,7 +10,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from governance import meeting_queries, meetings, polls
-from governance.models import Ballot, BallotChoice, Meeting, Poll, PollState
+from governance.meeting_forms import MANAGE_ACTIONS, MeetingForm, manage_forms
+from governance.models import Ballot, BallotChoice, Meeting, MeetingKind, Poll, PollState
 from governance.tally import dutch_pct
 from portal.audit import Actor
 from portal.auth.models import Role
@@ -170,26 +171,55 @@ def register_csv(poll_id: int):
     )
 
 
+@bp.route("/vergaderingen/nieuw", methods=["GET", "POST"])
+@chair_only
+def create():
+    form = MeetingForm()
+    if form.validate_on_submit():
+        created = []
+        _attempt(
+            lambda: created.append(
+                meetings.create_meeting(
+                    _actor(),
+                    MeetingKind(form.kind.data),
+                    form.date.data,
+                    form.place.data or "",
+                    form.chair.data or "",
+                    form.technical_chair.data or "",
+                )
+            ),
+            "Vergadering aangemaakt.",
+        )
+        if created:
+            return redirect(url_for("meetings.manage", meeting_id=created[0].id))
+    return render_template("meetings/form.html", form=form, title="Nieuwe vergadering"), (
+        400 if form.errors else 200
+    )
+
+
 @bp.route("/vergaderingen/<int:meeting_id>/beheer", methods=["GET", "POST"])
 @chair_only
 def manage(meeting_id: int):
-    """Attendance (codes, one per line or comma separated) and new polls."""
+    """Attendance, agenda items, subjects, settling without a vote, and new polls."""
     meeting = db.session.get(Meeting, meeting_id) or abort(404)
+    forms = manage_forms(meeting)
+    action = request.form.get("action")
     if request.method == "POST":
-        codes = [c for c in request.form.get("members", "").replace(",", " ").split() if c]
-        if codes:
-            _attempt(
-                lambda: meetings.register_attendance(_actor(), meeting, codes),
-                f"{len(codes)} code(s) verwerkt.",
+        form = forms.get(action)
+        if form is None:
+            abort(400)
+        if form.validate_on_submit():
+            _attempt(lambda: MANAGE_ACTIONS[action](_actor(), meeting, form), "Verwerkt.")
+            return redirect(url_for("meetings.manage", meeting_id=meeting_id))
+        flash(
+            "Niet uitgevoerd: "
+            + "; ".join(
+                f"{form[name].label.text}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+                if name in form
             )
-        subject_id = request.form.get("subject", type=int)
-        if subject_id:
-            subject = next(
-                (s for i in meeting.items for s in i.subjects if s.id == subject_id), None
-            ) or abort(404)
-            _attempt(lambda: polls.create_poll(_actor(), subject), "Stemming voorbereid.")
-        return redirect(url_for("meetings.manage", meeting_id=meeting_id))
-    return render_template("meetings/manage.html", meeting=meeting)
+        )
+    return render_template("meetings/manage.html", meeting=meeting, forms=forms)
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/notulen", methods=["GET", "POST"])

@@ -119,6 +119,7 @@ POLICY = {
     "meetings.register_csv": PUBLIC,
     "meetings.minutes": PUBLIC,
     "meetings.manage": ADMIN,
+    "meetings.create": ADMIN,
     "meetings.poll_action": ADMIN,
     "meetings.clerk_ballot": ADMIN,
     "meetings_api.meeting_list": PUBLIC,
