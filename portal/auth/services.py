@@ -59,9 +59,20 @@ def _resolve_member(member_code: str | None) -> Member | None:
     return member
 
 
-def _check_roles(roles: set[Role], member: Member | None) -> None:
+def _check_roles(roles: set[Role], member: Member | None, user: User | None = None) -> None:
     if not roles:
         raise AccountError("kies minstens één rol")
+    if Role.STEMGERECHTIGDE in roles and member is not None:
+        # One voting representative per member at the ALV.
+        other = db.session.scalar(
+            sa.select(User).join(UserRole).where(
+                User.member_id == member.id, User.active.is_(True),
+                UserRole.role == Role.STEMGERECHTIGDE,
+                User.id != (user.id if user else -1),
+            )
+        )
+        if other is not None:
+            raise AccountError(f"{member.name} heeft al een stemgerechtigde ({other.email})")
     for role in roles:
         if role.needs_member and member is None:
             raise AccountError(f"de rol {role.label} hoort bij een lid: geef de gemeente op")
@@ -127,7 +138,7 @@ def update_user(
     name: str,
 ) -> User:
     member = _resolve_member(member_code)
-    _check_roles(roles, member)
+    _check_roles(roles, member, user)
     before = _snapshot(user)
     if roles != user.roles:
         user.role_rows = [r for r in user.role_rows if r.role in roles] + [

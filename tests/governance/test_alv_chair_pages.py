@@ -106,3 +106,20 @@ def test_unknown_member_codes_register_nobody(client):
     db.session.expire_all()
     assert meeting.attendance == []
     assert "GM9999" in client.get(url).get_data(as_text=True)
+
+
+def test_one_voting_representative_per_member():
+    import pytest
+
+    actor = Actor.system("test")
+    accounts.create_user(
+        actor, "stem1@alv.example", {Role.STEMGERECHTIGDE}, "GM0088", "wachtwoord-12345"
+    )
+    with pytest.raises(accounts.AccountError, match="al een stemgerechtigde"):
+        accounts.create_user(
+            actor, "stem2@alv.example", {Role.STEMGERECHTIGDE}, "GM0088", "wachtwoord-12345"
+        )
+    other, _ = accounts.create_user(
+        actor, "stem3@alv.example", {Role.STEMGERECHTIGDE}, "GM0344", "wachtwoord-12345"
+    )
+    assert other.member.code == "GM0344"
