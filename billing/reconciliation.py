@@ -26,6 +26,7 @@ from portal.db import db
 @dataclass(frozen=True)
 class ComponentRow:
     product: Product
+    price: object
     unit_amount: Decimal | None
     budget_cents: int | None
     participants: int
@@ -107,6 +108,7 @@ def reconcile(arrangement: Arrangement, year: int) -> Reconciliation:
         rows.append(
             ComponentRow(
                 product,
+                price,
                 price.unit_amount if price else None,
                 product.budget_cents,
                 participants,

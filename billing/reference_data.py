@@ -12,6 +12,7 @@ from billing.models import Arrangement, Issuer, PriceKind, PriceTier, Product, V
 from billing.services import catalog, subscriptions
 from catalogue.models import Decision, Facility
 from governance import queries as registry
+from governance.models import AgendaItem, Meeting, Subject
 from portal.audit import Actor
 from portal.db import db
 
@@ -32,6 +33,20 @@ def _decision_id(title_start: str | None) -> int | None:
         return None
     return db.session.scalar(
         sa.select(Decision.id).where(Decision.title.startswith(title_start)).limit(1)
+    )
+
+
+def _subject_id(reference: dict | None) -> int | None:
+    """The (B)ALV subject (meeting date, item number) that set a price, once loaded."""
+    if not reference:
+        return None
+    return db.session.scalar(
+        sa.select(Subject.id)
+        .join(AgendaItem, Subject.item_id == AgendaItem.id)
+        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(Meeting.date == _date(reference["meeting"]), AgendaItem.number == reference["item"])
+        .order_by(Subject.position)
+        .limit(1)
     )
 
 
@@ -91,6 +106,7 @@ def seed_billing(actor: Actor) -> int:
             amount_cents=_cents(price.get("amount_eur")),
             vat_category=VatCategory(price["vat_category"]),
             decision_id=_decision_id(price.get("decision_title_starts_with")),
+            subject_id=_subject_id(price.get("subject")),
             legal_basis=price["legal_basis"],
             tiers=[
                 PriceTier(

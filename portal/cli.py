@@ -33,8 +33,8 @@ def seed(demo: bool) -> None:
     try:
         report = seed_reference_data(Actor.system("seed"))
         catalogue_rows = seed_catalogue(Actor.system("seed"))
-        billing_rows = seed_billing(Actor.system("seed"))
-        billing_rows += seed_meetings(Actor.system("seed"))
+        billing_rows = seed_meetings(Actor.system("seed"))
+        billing_rows += seed_billing(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()

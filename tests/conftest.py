@@ -58,8 +58,8 @@ def app(database_url):
         flask_migrate.upgrade()
         seed_reference_data(Actor.system("test"))
         seed_catalogue(Actor.system("test"))
-        seed_billing(Actor.system("test"))
         seed_meetings(Actor.system("test"))
+        seed_billing(Actor.system("test"))
         db.session.commit()
         db.session.remove()
     yield app

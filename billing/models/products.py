@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from billing.models.common import UNIT_PRICE, enum_column
 from billing.models.issuers import Issuer
 from catalogue.models import Facility
+from governance.models import Subject
 from portal.db import db
 
 
@@ -125,11 +126,14 @@ class Price(db.Model):
     vat_category: Mapped[VatCategory] = mapped_column(enum_column(VatCategory, "vat_category"))
     legal_basis: Mapped[str] = mapped_column(sa.String(300))
     decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id"))
+    #: The (B)ALV subject that set this price, once the governance record has it.
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subjects.id"))
     indexation_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 3))
     indexation_basis: Mapped[str] = mapped_column(sa.String(300), default="")
     previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prices.id"))
 
     product: Mapped[Product] = relationship(back_populates="prices")
+    subject: Mapped["Subject | None"] = relationship()
     tiers: Mapped[list["PriceTier"]] = relationship(
         back_populates="price",
         order_by="PriceTier.up_to.is_(None), PriceTier.up_to",

@@ -65,8 +65,11 @@ def _check_roles(roles: set[Role], member: Member | None, user: User | None = No
     if Role.STEMGERECHTIGDE in roles and member is not None:
         # One voting representative per member at the ALV.
         other = db.session.scalar(
-            sa.select(User).join(UserRole).where(
-                User.member_id == member.id, User.active.is_(True),
+            sa.select(User)
+            .join(UserRole)
+            .where(
+                User.member_id == member.id,
+                User.active.is_(True),
                 UserRole.role == Role.STEMGERECHTIGDE,
                 User.id != (user.id if user else -1),
             )
