@@ -10,7 +10,9 @@ import flask_migrate
 import pytest
 from werkzeug.serving import make_server
 
+from billing.reference_data import seed_billing
 from catalogue.reference_data import seed_catalogue
+from governance.meeting_history import seed_meetings
 from governance.reference_data import seed_reference_data
 from portal import create_app
 from portal.audit import Actor
@@ -41,6 +43,8 @@ def base_url(tmp_path_factory):
         flask_migrate.upgrade()
         seed_reference_data(Actor.system("test"))
         seed_catalogue(Actor.system("test"))
+        seed_meetings(Actor.system("test"))
+        seed_billing(Actor.system("test"))
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -124,6 +128,10 @@ PUBLIC_PAGES = [
     "/leden/GW0002",
     "/inloggen",
     "/bestaat-niet",
+    "/vergaderingen/",
+    "/vergaderingen/1",
+    "/vergaderingen/1/scherm",
+    "/vergaderingen/1/notulen",
     "/voorzieningen/?phase=onzin",
 ]
 
