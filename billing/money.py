@@ -31,5 +31,6 @@ def round_whole(value: Decimal) -> int:
 
 def euros(cents: int) -> str:
     """Cents as a decimal string for APIs and XML: 15093672 -> '150936.72' (never a float)."""
+    cents = int(cents)  # SUM() comes back as Decimal on PostgreSQL
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -112,7 +112,7 @@ def invoice_json(invoice: Invoice) -> dict:
             {
                 "description": line.description,
                 "product": line.product.code if line.product else None,
-                "quantity": str(line.quantity.normalize()),
+                "quantity": format(line.quantity.normalize(), "f"),
                 "unit_price": decimal_string(line.unit_price),
                 "amount": euros(line.amount_cents),
                 "vat_category": line.vat_category.value,

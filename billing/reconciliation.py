@@ -105,6 +105,7 @@ def reconcile(arrangement: Arrangement, year: int) -> Reconciliation:
                 Invoice.status != InvoiceStatus.VOID,
             )
         )
+        invoiced = int(invoiced)  # SUM() is Decimal on PostgreSQL
         rows.append(
             ComponentRow(
                 product,

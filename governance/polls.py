@@ -40,6 +40,8 @@ class PollError(ValueError):
 
 
 def _transition(poll: Poll, new: PollState) -> None:
+    """Lock the poll row first: a close waits for ballots being cast, which hold it shared."""
+    db.session.refresh(poll, with_for_update=True)
     if new not in TRANSITIONS[poll.state]:
         raise PollError(f"stemming '{poll.title}' is {poll.state.label}; {new.label} kan niet")
     poll.state = new
@@ -134,8 +136,11 @@ def open_poll(actor: Actor, poll: Poll) -> Poll:
 def cast_ballot(actor: Actor, poll: Poll, member: Member, choice: BallotChoice) -> Ballot:
     """Cast or change `member`'s ballot while the poll is open. The unique constraint keeps it
     to one ballot even when two requests race; the loser's choice is applied as a change."""
-    if poll.state is not PollState.OPEN:
-        raise PollError(f"de stemming is {poll.state.label}; stemmen kan niet (meer)")
+    state = db.session.scalar(
+        sa.select(Poll.state).where(Poll.id == poll.id).with_for_update(read=True)
+    )  # shared lock until commit: the poll cannot close while this ballot is being cast
+    if state is not PollState.OPEN:
+        raise PollError(f"de stemming is {state.label}; stemmen kan niet (meer)")
     weight = db.session.scalar(
         sa.select(PollWeight).where(
             PollWeight.poll_id == poll.id, PollWeight.member_id == member.id
@@ -176,8 +181,11 @@ def cast_ballot(actor: Actor, poll: Poll, member: Member, choice: BallotChoice) 
 
 
 def _ballot(poll: Poll, member: Member) -> Ballot | None:
+    """The member's ballot, locked, so concurrent changes are applied one after another."""
     return db.session.scalar(
-        sa.select(Ballot).where(Ballot.poll_id == poll.id, Ballot.member_id == member.id)
+        sa.select(Ballot)
+        .where(Ballot.poll_id == poll.id, Ballot.member_id == member.id)
+        .with_for_update()
     )
 
 

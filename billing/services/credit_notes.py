@@ -23,7 +23,7 @@ def credited_per_line(invoice: Invoice) -> dict[int, int]:
         .where(Invoice.corrects_id == invoice.id, Invoice.status != InvoiceStatus.VOID)
         .group_by(InvoiceLine.corrects_line_id)
     )
-    return {line_id: total for line_id, total in rows}
+    return {line_id: int(total) for line_id, total in rows}
 
 
 def create_credit_note(

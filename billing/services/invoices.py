@@ -131,19 +131,23 @@ def delete_draft(actor: Actor, invoice: Invoice) -> None:
 
 
 def amount_paid(invoice: Invoice) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0)).where(
-            Payment.invoice_id == invoice.id
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0)).where(
+                Payment.invoice_id == invoice.id
+            )
         )
     )
 
 
 def amount_credited(invoice: Invoice) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_cents), 0)).where(
-            Invoice.corrects_id == invoice.id,
-            Invoice.kind == InvoiceKind.CREDIT_NOTE,
-            Invoice.status != InvoiceStatus.VOID,
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_cents), 0)).where(
+                Invoice.corrects_id == invoice.id,
+                Invoice.kind == InvoiceKind.CREDIT_NOTE,
+                Invoice.status != InvoiceStatus.VOID,
+            )
         )
     )
 
