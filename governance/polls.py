@@ -11,7 +11,6 @@ from governance.models import (
     Attendance,
     Ballot,
     BallotChoice,
-    InhabitantCount,
     MajorityRule,
     Member,
     Poll,
@@ -78,16 +77,21 @@ def create_poll(
     return poll
 
 
-def weights_reference_date(meeting_date: dt.date) -> dt.date:
-    """The latest population reference date on or before the meeting."""
-    latest = db.session.scalar(
-        sa.select(sa.func.max(InhabitantCount.reference_date)).where(
-            InhabitantCount.reference_date <= meeting_date
-        )
-    )
-    if latest is None:
-        raise PollError("er zijn geen inwonertallen op of vóór de vergaderdatum")
-    return latest
+def frozen_weights(members: list[Member], meeting_date: dt.date):
+    """The members' figures on one common reference date: the latest on or before the meeting
+    for which every member present has one (a half-imported year is not mixed with the last)."""
+    day = meeting_date
+    while True:
+        facts = registry.member_facts(members, day)
+        missing = [f.member.name for f in facts if f.population is None]
+        if missing:
+            raise PollError(
+                "geen inwonertal op of vóór de peildatum voor: " + ", ".join(missing[:10])
+            )
+        dates = {f.population.reference_date for f in facts}
+        if len(dates) == 1:
+            return dates.pop(), facts
+        day = min(dates)
 
 
 def open_poll(actor: Actor, poll: Poll) -> Poll:
@@ -100,11 +104,7 @@ def open_poll(actor: Actor, poll: Poll) -> Poll:
     ).all()
     if not present:
         raise PollError("registreer eerst de aanwezigheid")
-    reference = weights_reference_date(meeting.date)
-    facts = registry.member_facts(present, reference)
-    missing = [f.member.name for f in facts if f.inhabitants is None]
-    if missing:
-        raise PollError("geen inwonertal op de peildatum voor: " + ", ".join(missing[:10]))
+    reference, facts = frozen_weights(present, meeting.date)
     _transition(poll, PollState.OPEN)
     poll.weights_reference_date = reference
     poll.weights = [

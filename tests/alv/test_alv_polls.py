@@ -137,8 +137,23 @@ def test_reference_date_is_the_latest_on_or_before_the_meeting(
 
 
 def test_no_population_figures_before_the_meeting_refuses():
-    with pytest.raises(polls.PollError, match="geen inwonertallen"):
-        polls.weights_reference_date(dt.date(2015, 12, 31))
+    with pytest.raises(polls.PollError, match="geen inwonertal"):
+        polls.frozen_weights([member(SCHIERMONNIKOOG)], dt.date(2015, 12, 31))
+
+
+def test_a_half_imported_year_is_not_mixed_with_the_last(make_alv):
+    """Only Utrecht has a 2018 figure: the poll uses 2017 for everyone, one reference date."""
+    import_population(
+        ACTOR,
+        "code,naam,inwoners\nGM0344,Utrecht,347483\n",
+        dt.date(2018, 1, 1),
+        "CBS, 1-1-2018",
+        "deel.csv",
+    )
+    alv = make_alv(dt.date(2018, 6, 1), [SCHIERMONNIKOOG, UTRECHT])
+    poll = _open(alv)
+    assert poll.weights_reference_date == dt.date(2017, 1, 1)
+    assert _weights(poll)[UTRECHT] == (75, 343_038)
 
 
 def test_opening_without_attendance_is_refused(make_alv):
