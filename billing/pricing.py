@@ -122,8 +122,11 @@ def price_line(
     product: Product,
     start_date: dt.date,
     quantity: int | None = None,
+    carried_over: bool = False,
 ) -> LineDraft | Skip:
-    """The line for one member and product in the context's year, or why there is none."""
+    """The line for one member and product in the context's year, or why there is none.
+    `carried_over`: the subscription was taken over from a predecessor in a merger, whose
+    one-off amounts were already billed."""
     year = ctx.year
     months = billed_months(start_date, year)
     if months == 0:
@@ -170,6 +173,8 @@ def price_line(
             note,
         )
     if price.kind is PriceKind.FIXED_ONCE:
+        if carried_over:
+            return Skip(member, product, "eenmalig bedrag al gefactureerd aan de voorganger")
         if start_date.year != year:
             return Skip(member, product, "eenmalig bedrag al eerder in rekening gebracht")
         unit = Decimal(price.amount_cents) / 100

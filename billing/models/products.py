@@ -165,16 +165,21 @@ class PriceIsImmutable(RuntimeError):
 
 @sa.event.listens_for(Session, "before_flush")
 def _refuse_price_changes(session: Session, _context, _instances) -> None:
-    """A used price must never change: only closing an open validity (valid_to) is allowed."""
+    """A used price never changes: the only update allowed is closing an open validity
+    (valid_to from empty to a date). Tiers belong to their price version and never change."""
     for obj in session.dirty:
         if isinstance(obj, Price) and session.is_modified(obj):
+            state = sa.inspect(obj)
             changed = {
                 attr.key
-                for attr in sa.inspect(obj).attrs
-                if attr.history.has_changes() and attr.key not in ("product", "tiers")
+                for attr in state.attrs
+                if attr.history.has_changes() and attr.key not in ("product", "tiers", "subject")
             }
-            if changed - {"valid_to"}:
+            closing = state.attrs.valid_to.history.deleted in ([None], [])
+            if changed - {"valid_to"} or ("valid_to" in changed and not closing):
                 raise PriceIsImmutable(f"prijsversies zijn onveranderlijk ({', '.join(changed)})")
+        if isinstance(obj, PriceTier) and session.is_modified(obj):
+            raise PriceIsImmutable("de staffel van een prijsversie verandert niet; maak een nieuwe")
     for obj in session.deleted:
-        if isinstance(obj, Price):
+        if isinstance(obj, Price | PriceTier):
             raise PriceIsImmutable("prijsversies worden niet verwijderd")

@@ -36,19 +36,41 @@ def transition(invoice: Invoice, new: InvoiceStatus) -> None:
 
 
 def vat_breakdown(invoice: Invoice) -> list[dict]:
-    """Per VAT category and rate: base and VAT, VAT rounded once on that base."""
+    """Per VAT category and rate: base and VAT, VAT rounded once on that base.
+
+    A credit note's VAT is what makes the credited VAT so far equal the VAT on the credited base
+    so far, so partial credits never add up to more or less than the invoice's VAT."""
     bases: dict[tuple, int] = defaultdict(int)
     for line in invoice.lines:
         bases[(line.vat_category, line.vat_rate)] += line.amount_cents
-    return [
-        {
-            "category": category,
-            "rate": rate,
-            "base_cents": base,
-            "vat_cents": vat_amount(base, rate),
-        }
-        for (category, rate), base in sorted(bases.items(), key=lambda item: item[0][0].value)
-    ]
+    rows = []
+    for (category, rate), base in sorted(bases.items(), key=lambda item: item[0][0].value):
+        vat = vat_amount(base, rate)
+        if invoice.kind is InvoiceKind.CREDIT_NOTE and invoice.corrects is not None:
+            prior_base, prior_vat = _credited_before(invoice, category, rate)
+            vat = vat_amount(prior_base + base, rate) - prior_vat
+        rows.append({"category": category, "rate": rate, "base_cents": base, "vat_cents": vat})
+    return rows
+
+
+def _credited_before(note: Invoice, category, rate) -> tuple[int, int]:
+    """Base and VAT at this rate of the earlier credit notes on the same invoice."""
+    earlier = db.session.scalars(
+        sa.select(Invoice).where(
+            Invoice.corrects_id == note.corrects_id,
+            Invoice.kind == InvoiceKind.CREDIT_NOTE,
+            Invoice.status != InvoiceStatus.VOID,
+            Invoice.id != note.id,
+            Invoice.id < (note.id or 2**62),
+        )
+    )
+    base = vat = 0
+    for other in earlier:
+        lines = [x for x in other.lines if (x.vat_category, x.vat_rate) == (category, rate)]
+        if lines:
+            base += sum(x.amount_cents for x in lines)
+            vat += other.vat_cents  # one VAT category (and rate) per document
+    return base, vat
 
 
 def recompute_totals(invoice: Invoice) -> None:
@@ -92,7 +114,9 @@ def _next_number(invoice: Invoice) -> str:
 
 
 def finalize(actor: Actor, invoice: Invoice, issue_date: dt.date) -> Invoice:
-    """Number, date and freeze a draft, in the caller's transaction."""
+    """Number, date and freeze a draft, in the caller's transaction. The invoice row is locked
+    first, so two sessions finalising the same draft cannot both number it."""
+    db.session.refresh(invoice, with_for_update=True)
     if invoice.status is not InvoiceStatus.DRAFT:
         raise IllegalTransition(
             f"{invoice.number or 'concept'} is al definitief ({invoice.status.label})"
@@ -178,6 +202,8 @@ def settle_if_done(actor: Actor, invoice: Invoice) -> None:
 
 
 def void(actor: Actor, invoice: Invoice, reason: str) -> None:
+    if InvoiceStatus.VOID not in TRANSITIONS[invoice.status]:
+        raise IllegalTransition(f"een {invoice.status.label} factuur kan niet vervallen")
     if amount_paid(invoice) or amount_credited(invoice):
         raise BillingError("er is al betaald of gecrediteerd: corrigeer met een creditnota")
     if not reason.strip():

@@ -68,6 +68,7 @@ def register_payment(
 class StatementEntry:
     reference: str
     amount_cents: int
+    currency: str
     booked_on: dt.date
     remittance: str
     debtor: str
@@ -107,6 +108,8 @@ def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
     for index, entry in enumerate(statement.findall("c:Ntry", ns), 1):
         if _text(entry, "c:CdtDbtInd", ns) != "CRDT":
             continue
+        amount_node = entry.find("c:Amt", ns)
+        currency = amount_node.get("Ccy", "") if amount_node is not None else ""
         amount = Decimal(_text(entry, "c:Amt", ns) or "0")
         booked = _text(entry, "c:BookgDt/c:Dt", ns) or _text(entry, "c:ValDt/c:Dt", ns)
         remittance = (
@@ -118,6 +121,7 @@ def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
             StatementEntry(
                 reference=_text(entry, "c:AcctSvcrRef", ns) or f"{statement_id}:{index}",
                 amount_cents=to_cents(amount),
+                currency=currency,
                 booked_on=dt.date.fromisoformat(booked[:10]),
                 remittance=remittance.strip(),
                 debtor=_text(entry, ".//c:RltdPties/c:Dbtr/c:Nm", ns),
@@ -126,6 +130,18 @@ def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
     if not statement_id:
         raise BillingError("het afschrift heeft geen Id")
     return statement_id, iban, entries
+
+
+def _unmatched(entry: StatementEntry, reason: str) -> dict:
+    return {
+        "reference": entry.reference,
+        "amount_cents": entry.amount_cents,
+        "currency": entry.currency,
+        "booked_on": entry.booked_on.isoformat(),
+        "remittance": entry.remittance,
+        "debtor": entry.debtor,
+        "reason": reason,
+    }
 
 
 def import_camt053(actor: Actor, content: bytes, filename: str) -> ImportResult:
@@ -158,6 +174,10 @@ def import_camt053(actor: Actor, content: bytes, filename: str) -> ImportResult:
         if entry.reference[:64] in known:
             result.duplicates += 1
             continue
+        known.add(entry.reference[:64])  # also a reference repeated within this statement
+        if entry.currency != "EUR":
+            result.unmatched.append(_unmatched(entry, f"valuta {entry.currency or 'onbekend'}"))
+            continue
         numbers = INVOICE_NUMBER.findall(entry.remittance)
         invoice = (
             db.session.scalar(
@@ -172,20 +192,11 @@ def import_camt053(actor: Actor, content: bytes, filename: str) -> ImportResult:
         )
         if invoice is None:
             reason = (
-                "geen openstaand factuurnummer gevonden"
-                if not numbers
-                else f"factuur {', '.join(numbers)} staat niet open"
+                f"factuur {', '.join(numbers)} staat niet open"
+                if numbers
+                else ("geen openstaand factuurnummer gevonden")
             )
-            result.unmatched.append(
-                {
-                    "reference": entry.reference,
-                    "amount_cents": entry.amount_cents,
-                    "booked_on": entry.booked_on.isoformat(),
-                    "remittance": entry.remittance,
-                    "debtor": entry.debtor,
-                    "reason": reason,
-                }
-            )
+            result.unmatched.append(_unmatched(entry, reason))
             continue
         register_payment(
             actor,

@@ -102,6 +102,7 @@ def run_invoices(
             subscription.product,
             subscription.start_date,
             subscription.quantity,
+            carried_over=subscription.predecessor_id is not None,
         )
         if isinstance(line, Skip):
             report.skipped.append((line.member.code, line.product.code, line.reason))
