@@ -91,6 +91,7 @@ def index_price(
         raise BillingError(f"{product.name} heeft geen prijs om te indexeren")
     if not basis.strip():
         raise BillingError("vermeld de grondslag van de indexatie (bijv. CBS-index)")
+    percent = Decimal(str(percent))
     factor = 1 + percent / 100
 
     def cents(value):

@@ -24,6 +24,7 @@ from billing.models import (
 )
 from billing.pricing import PricingContext, Skip, price_line
 from billing.services import invoices, subscriptions
+from billing.services.errors import BillingError
 from billing.services.log import billing_event
 from portal.audit import Actor
 from portal.db import db
@@ -49,6 +50,10 @@ def run_invoices(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunReport:
     report = RunReport(year)
+    if issuer_code and not db.session.scalar(
+        sa.select(Issuer.id).where(Issuer.code == issuer_code)
+    ):
+        raise BillingError(f"onbekende uitgever {issuer_code}")
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     subscriptions.hand_over(actor, start)
     subscriptions.ensure_automatic_subscriptions(actor, year)
@@ -89,6 +94,7 @@ def run_invoices(
         )
     }
     touched: dict[int, Invoice] = {}
+    new_invoices: set[int] = set()
     ctx = PricingContext(year)
     for done, subscription in enumerate(subs, 1):
         if progress and (done % 100 == 0 or done == len(subs)):
@@ -122,6 +128,7 @@ def run_invoices(
             )
             db.session.add(invoice)
             drafts[key] = invoice
+            new_invoices.add(id(invoice))
             report.invoices_created += 1
         if not invoice.buyer_reference and subscription.buyer_reference:
             invoice.buyer_reference = subscription.buyer_reference
@@ -150,7 +157,7 @@ def run_invoices(
         invoices.recompute_totals(invoice)
         billing_event(
             actor,
-            "invoice.created",
+            "invoice.created" if id(invoice) in new_invoices else "invoice.lines_added",
             invoice=invoice,
             data={
                 "member": invoice.member.code,

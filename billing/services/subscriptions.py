@@ -209,7 +209,7 @@ def hand_over(actor: Actor, effective_date: dt.date) -> int:
     ).all()
     ended = {s.from_member for s in steps if s.kind.ends_old_member}
     moved = 0
-    for member in ended:
+    for member in sorted(ended, key=lambda m: m.code):  # deterministic order
         successor = registry.successor_on(member, effective_date)
         if successor is None:
             continue
@@ -242,7 +242,9 @@ def hand_over(actor: Actor, effective_date: dt.date) -> int:
         for invoice in db.session.scalars(
             sa.select(Invoice).where(
                 Invoice.member_id == member.id,
-                Invoice.status.in_([InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]),
+                Invoice.status.in_(
+                    [InvoiceStatus.DRAFT, InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]
+                ),
             )
         ).all():
             invoice.collect_from_id = successor.id
