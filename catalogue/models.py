@@ -13,7 +13,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import UTCDateTime, db, enum_column, utcnow
 
 
 class LabelledEnum(enum.StrEnum):
@@ -135,17 +135,6 @@ class CriterionGroup(LabelledEnum):
         return {"kenmerk": "kenmerk (impact)", "prioriteit": "prioriteitenweging"}
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 decision_facilities = sa.Table(
     "decision_facilities",
     db.metadata,
@@ -163,19 +152,21 @@ class Facility(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(160))
     short_description: Mapped[str] = mapped_column(sa.Text)
-    track: Mapped[Track | None] = mapped_column(_enum(Track, "track"))
+    track: Mapped[Track | None] = mapped_column(enum_column(Track, "track", length=32))
     developed_by: Mapped[str] = mapped_column(sa.String(300), default="")
     users: Mapped[str] = mapped_column(sa.Text, default="")
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), index=True)
-    binding_level: Mapped[BindingLevel | None] = mapped_column(_enum(BindingLevel, "binding"))
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase, "phase", length=32), index=True)
+    binding_level: Mapped[BindingLevel | None] = mapped_column(
+        enum_column(BindingLevel, "binding", length=32)
+    )
     execution_structure: Mapped[ExecutionStructure | None] = mapped_column(
-        _enum(ExecutionStructure, "execution_structure")
+        enum_column(ExecutionStructure, "execution_structure", length=32)
     )
     availability: Mapped[str] = mapped_column(sa.String(300), default="")
     available_from: Mapped[dt.date | None]
     planned_date: Mapped[dt.date | None]
     cost_kind: Mapped[CostKind] = mapped_column(
-        _enum(CostKind, "cost_kind"), default=CostKind.ONBEKEND
+        enum_column(CostKind, "cost_kind", length=32), default=CostKind.ONBEKEND
     )
     cost_model: Mapped[str] = mapped_column(sa.Text, default="")
     benefits: Mapped[str] = mapped_column(sa.Text, default="")
@@ -246,7 +237,7 @@ class PhaseChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase, "phase", length=32))
     effective_date: Mapped[dt.date]
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -260,8 +251,12 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(index=True)
-    body: Mapped[DecisionBody] = mapped_column(_enum(DecisionBody, "decision_body"))
-    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
+    body: Mapped[DecisionBody] = mapped_column(
+        enum_column(DecisionBody, "decision_body", length=32)
+    )
+    kind: Mapped[DecisionKind] = mapped_column(
+        enum_column(DecisionKind, "decision_kind", length=32)
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     reference: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -289,7 +284,9 @@ class AssessmentCriterion(db.Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    group: Mapped[CriterionGroup] = mapped_column(_enum(CriterionGroup, "criterion_group"))
+    group: Mapped[CriterionGroup] = mapped_column(
+        enum_column(CriterionGroup, "criterion_group", length=32)
+    )
     weight: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(0))
     scale_max: Mapped[int] = mapped_column(default=5)
     position: Mapped[int] = mapped_column(default=0)

@@ -5,6 +5,7 @@ can find and alter constraints by name (Indico does the same).
 """
 
 import datetime as dt
+import enum
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -46,6 +47,19 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str, length: int = 24) -> sa.Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK constraint: portable between
+    SQLite and PostgreSQL, and readable in the database."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 def utcnow() -> dt.datetime:

@@ -1,19 +1,10 @@
-"""Shared column helpers of the billing models."""
-
-import enum
+"""Shared column types of the billing models."""
 
 import sqlalchemy as sa
+
+from portal.db import enum_column
 
 #: Unit prices need sub-cent precision (Beheer en betaling: € 0,0029 per inhabitant).
 UNIT_PRICE = sa.Numeric(14, 6)
 
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-    )
+__all__ = ["UNIT_PRICE", "enum_column"]

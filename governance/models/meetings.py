@@ -14,18 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.models.registry import Member
-from portal.db import UTCDateTime, db, utcnow
-
-
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-    )
+from portal.db import UTCDateTime, db, enum_column, utcnow
 
 
 class MeetingKind(enum.StrEnum):
@@ -115,7 +104,7 @@ class Meeting(db.Model):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "meeting_kind"))
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind, "meeting_kind"))
     date: Mapped[dt.date] = mapped_column(index=True)
     place: Mapped[str] = mapped_column(sa.String(120), default="")
     chair: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -171,7 +160,7 @@ class AgendaItem(db.Model):
     number: Mapped[str] = mapped_column(sa.String(8))
     position: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(300))
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind"))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     speakers: Mapped[list] = mapped_column(sa.JSON, default=list)
 
@@ -192,14 +181,14 @@ class Subject(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind, "subject_kind"))
+    kind: Mapped[SubjectKind] = mapped_column(enum_column(SubjectKind, "subject_kind"))
     title: Mapped[str] = mapped_column(sa.String(300))
     text: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_by: Mapped[list] = mapped_column(sa.JSON, default=list)
     board_advice: Mapped[str] = mapped_column(sa.String(40), default="")
-    state: Mapped[SubjectState] = mapped_column(_enum(SubjectState, "subject_state"))
+    state: Mapped[SubjectState] = mapped_column(enum_column(SubjectState, "subject_state"))
     majority_rule: Mapped[MajorityRule] = mapped_column(
-        _enum(MajorityRule, "majority_rule"), default=MajorityRule.SIMPLE
+        enum_column(MajorityRule, "majority_rule"), default=MajorityRule.SIMPLE
     )
     amends_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subjects.id"))
     historical_voor_pct: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
@@ -218,8 +207,8 @@ class Poll(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
-    state: Mapped[PollState] = mapped_column(_enum(PollState, "poll_state"), index=True)
-    majority_rule: Mapped[MajorityRule] = mapped_column(_enum(MajorityRule, "majority_rule"))
+    state: Mapped[PollState] = mapped_column(enum_column(PollState, "poll_state"), index=True)
+    majority_rule: Mapped[MajorityRule] = mapped_column(enum_column(MajorityRule, "majority_rule"))
     is_test: Mapped[bool] = mapped_column(default=False)
     weights_reference_date: Mapped[dt.date | None]
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -258,7 +247,7 @@ class Ballot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id"), index=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
-    choice: Mapped[BallotChoice] = mapped_column(_enum(BallotChoice, "ballot_choice"))
+    choice: Mapped[BallotChoice] = mapped_column(enum_column(BallotChoice, "ballot_choice"))
     cast_by: Mapped[str] = mapped_column(sa.String(255))
     cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     changes: Mapped[int] = mapped_column(default=0)

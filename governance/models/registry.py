@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import UTCDateTime, db, enum_column, utcnow
 
 
 class MemberKind(enum.StrEnum):
@@ -46,17 +46,6 @@ class ReorganisationKind(enum.StrEnum):
         return self is not ReorganisationKind.BOUNDARY_CORRECTION
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Member(db.Model):
     """A member of the VNG: a municipality (CBS code GM####) or a gewest (code GW####).
 
@@ -73,7 +62,7 @@ class Member(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
-    kind: Mapped[MemberKind] = mapped_column(_enum(MemberKind, "member_kind"), index=True)
+    kind: Mapped[MemberKind] = mapped_column(enum_column(MemberKind, "member_kind"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120), index=True)
     alias: Mapped[str | None] = mapped_column(sa.String(120))
     province: Mapped[str | None] = mapped_column(sa.String(40))
@@ -132,7 +121,7 @@ class Reorganisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     effective_date: Mapped[dt.date] = mapped_column(index=True)
     kind: Mapped[ReorganisationKind] = mapped_column(
-        _enum(ReorganisationKind, "reorganisation_kind")
+        enum_column(ReorganisationKind, "reorganisation_kind")
     )
     from_member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     to_member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)

@@ -14,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.models import Member
-from portal.db import UTCDateTime, db, utcnow
+from portal.db import UTCDateTime, db, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -100,16 +100,7 @@ class UserRole(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    role: Mapped[Role] = mapped_column(
-        sa.Enum(
-            Role,
-            name="role",
-            native_enum=False,
-            create_constraint=True,
-            length=24,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 
