@@ -257,3 +257,20 @@ def minutes(meeting_id: int):
         "meetings/minutes_export.html" if request.args.get("export") else "meetings/minutes.html"
     )
     return render_template(template, meeting=meeting, drafts=drafts, is_chair=is_chair)
+
+
+@bp.get("/vergaderingen/<int:meeting_id>/notulen.pdf")
+def minutes_pdf(meeting_id: int):
+    """The minutes as PDF, rendered by WeasyPrint from the same template as the HTML export."""
+    from weasyprint import HTML  # imported here: it loads Pango, which only this route needs
+
+    meeting = db.session.get(Meeting, meeting_id) or abort(404)
+    html = render_template(
+        "meetings/minutes_export.html", meeting=meeting, drafts=meetings.draft_minutes(meeting)
+    )
+    filename = f"notulen-{meeting.kind.value}-{meeting.date.isoformat()}.pdf"
+    return Response(
+        HTML(string=html).write_pdf(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

@@ -24,10 +24,11 @@ pytestmark = pytest.mark.no_transaction
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
         raise RuntimeError(
-            "CI needs /usr/bin/chromium for the browser tests (scripts/ensure-chromium)"
+            "CI needs /usr/bin/chromium for the browser tests (scripts/ensure-system-packages)"
         )
     pytest.skip(
-        "Debian's chromium is not installed (run scripts/ensure-chromium)", allow_module_level=True
+        "Debian's chromium is not installed (run scripts/ensure-system-packages)",
+        allow_module_level=True,
     )
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402

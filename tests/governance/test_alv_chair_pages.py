@@ -123,3 +123,12 @@ def test_one_voting_representative_per_member():
         actor, "stem3@alv.example", {Role.STEMGERECHTIGDE}, "GM0344", "wachtwoord-12345"
     )
     assert other.member.code == "GM0344"
+
+
+def test_the_minutes_are_also_a_pdf(client):
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.kind == "alv"))
+    response = client.get(f"/vergaderingen/{meeting.id}/notulen.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and len(response.data) > 5_000
+    assert "notulen-alv-2016-06-08.pdf" in response.headers["Content-Disposition"]

@@ -118,6 +118,7 @@ POLICY = {
     "meetings.poll": PUBLIC,
     "meetings.register_csv": PUBLIC,
     "meetings.minutes": PUBLIC,
+    "meetings.minutes_pdf": PUBLIC,
     "meetings.manage": ADMIN,
     "meetings.create": ADMIN,
     "meetings.poll_action": ADMIN,
