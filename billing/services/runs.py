@@ -1,7 +1,9 @@
 """The yearly invoice run: draft invoices for every subscription and period not yet billed.
 
 One draft per member, issuer and VAT category; one line per subscription per period, which a
-unique constraint guarantees, so running again adds only what is missing.
+unique constraint guarantees, so running again adds only what is missing. Written in chunks of
+members with executemany statements: a run over every member stays linear in time and keeps no
+ORM object per line or invoice.
 """
 
 import datetime as dt
@@ -10,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from billing.models import (
     Invoice,
@@ -22,12 +23,16 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from billing.money import vat_amount
 from billing.pricing import PricingContext, Skip, price_line
 from billing.services import invoices, subscriptions
 from billing.services.errors import BillingError
-from billing.services.log import billing_event
+from billing.services.log import billing_event, billing_events_bulk
+from governance.models import Member
 from portal.audit import Actor
 from portal.db import db
+
+CHUNK = 2000  # members per batch
 
 
 @dataclass
@@ -39,7 +44,30 @@ class RunReport:
     finalized: int = 0
     totals_per_issuer: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
-    touched: list[Invoice] = field(default_factory=list)
+
+
+def _subscriptions(start: dt.date, end: dt.date, issuer_code: str | None):
+    """(member id, subscription id, product id, start, quantity, carried over, buyer ref) of
+    every live subscription in the year, by member."""
+    stmt = (
+        sa.select(
+            Subscription.member_id,
+            Subscription.id,
+            Subscription.product_id,
+            Subscription.start_date,
+            Subscription.quantity,
+            Subscription.predecessor_id.is_not(None),
+            Subscription.buyer_reference,
+        )
+        .join(Product, Subscription.product_id == Product.id)
+        .where(Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]))
+        .where(Subscription.start_date <= end)
+        .where(sa.or_(Subscription.end_date.is_(None), Subscription.end_date >= start))
+        .order_by(Subscription.member_id, Subscription.id)
+    )
+    if issuer_code:
+        stmt = stmt.join(Issuer, Product.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
+    return db.session.execute(stmt).all()
 
 
 def run_invoices(
@@ -50,29 +78,15 @@ def run_invoices(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunReport:
     report = RunReport(year)
-    if issuer_code and not db.session.scalar(
-        sa.select(Issuer.id).where(Issuer.code == issuer_code)
-    ):
+    issuers = {i.id: i for i in db.session.scalars(sa.select(Issuer))}
+    if issuer_code and issuer_code not in {i.code for i in issuers.values()}:
         raise BillingError(f"onbekende uitgever {issuer_code}")
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     subscriptions.hand_over(actor, start)
     subscriptions.ensure_automatic_subscriptions(actor, year)
 
-    stmt = (
-        sa.select(Subscription)
-        .join(Product)
-        .where(Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]))
-        .where(Subscription.start_date <= end)
-        .where(sa.or_(Subscription.end_date.is_(None), Subscription.end_date >= start))
-        .options(
-            joinedload(Subscription.member),
-            joinedload(Subscription.product).selectinload(Product.prices),
-        )
-        .order_by(Subscription.member_id, Subscription.id)
-    )
-    if issuer_code:
-        stmt = stmt.join(Issuer, Product.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
-    subs = db.session.scalars(stmt).unique().all()
+    rows = _subscriptions(start, end, issuer_code)
+    products = {p.id: p for p in db.session.scalars(sa.select(Product))}
     billed = set(
         db.session.scalars(
             sa.select(InvoiceLine.subscription_id).where(
@@ -82,101 +96,63 @@ def run_invoices(
         )
     )
     drafts = {
-        (i.member_id, i.issuer_id, i.vat_category): i
-        for i in db.session.scalars(
-            sa.select(Invoice)
-            .where(
+        (member_id, issuer_id, category): [invoice_id, subtotal, reference]
+        for invoice_id, member_id, issuer_id, category, subtotal, reference in db.session.execute(
+            sa.select(
+                Invoice.id,
+                Invoice.member_id,
+                Invoice.issuer_id,
+                Invoice.vat_category,
+                Invoice.subtotal_cents,
+                Invoice.buyer_reference,
+            ).where(
                 Invoice.year == year,
                 Invoice.status == InvoiceStatus.DRAFT,
                 Invoice.kind == InvoiceKind.INVOICE,
             )
-            .options(selectinload(Invoice.lines))
         )
     }
-    touched: dict[int, Invoice] = {}
-    new_invoices: set[int] = set()
     ctx = PricingContext(year)
-    for done, subscription in enumerate(subs, 1):
-        if progress and (done % 100 == 0 or done == len(subs)):
-            progress(done, len(subs))
-        if subscription.id in billed:
-            report.already_billed += 1
-            continue
-        line = price_line(
-            ctx,
-            subscription.member,
-            subscription.product,
-            subscription.start_date,
-            subscription.quantity,
-            carried_over=subscription.predecessor_id is not None,
-        )
-        if isinstance(line, Skip):
-            report.skipped.append((line.member.code, line.product.code, line.reason))
-            continue
-        product, price = line.product, line.price
-        key = (subscription.member_id, product.issuer_id, price.vat_category)
-        invoice = drafts.get(key)
-        if invoice is None:
-            invoice = Invoice(
-                kind=InvoiceKind.INVOICE,
-                issuer=product.issuer,
-                member=subscription.member,
-                year=year,
-                vat_category=price.vat_category,
-                status=InvoiceStatus.DRAFT,
-                buyer_reference=subscription.buyer_reference,
-            )
-            db.session.add(invoice)
-            drafts[key] = invoice
-            new_invoices.add(id(invoice))
-            report.invoices_created += 1
-        if not invoice.buyer_reference and subscription.buyer_reference:
-            invoice.buyer_reference = subscription.buyer_reference
-        invoice.lines.append(
-            InvoiceLine(
-                subscription_id=subscription.id,
-                product_id=product.id,
-                price_id=price.id,
-                period_start=line.period_start,
-                period_end=line.period_end,
-                description=line.description,
-                quantity=line.quantity,
-                unit_code=line.unit_code,
-                unit_price=line.unit_price,
-                amount_cents=line.amount_cents,
-                vat_category=price.vat_category,
-                vat_rate=price.vat_rate,
-                legal_basis=price.legal_basis,
-                note=line.note,
-            )
-        )
-        report.lines_added += 1
-        touched[id(invoice)] = invoice
-    db.session.flush()
-    for invoice in touched.values():
-        invoices.recompute_totals(invoice)
-        billing_event(
+    by_member: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_member[row[0]].append(row)
+    member_ids = list(by_member)
+    done = 0
+    for chunk_start in range(0, len(member_ids), CHUNK):
+        chunk = member_ids[chunk_start : chunk_start + CHUNK]
+        members = {
+            m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(chunk)))
+        }
+        _bill_chunk(
             actor,
-            "invoice.created" if id(invoice) in new_invoices else "invoice.lines_added",
-            invoice=invoice,
-            data={
-                "member": invoice.member.code,
-                "issuer": invoice.issuer.code,
-                "year": year,
-                "lines": len(invoice.lines),
-                "total_cents": invoice.total_cents,
-            },
+            report,
+            ctx,
+            members,
+            [r for m in chunk for r in by_member[m]],
+            products,
+            issuers,
+            billed,
+            drafts,
+            year,
         )
-    db.session.flush()
-    in_scope = [i for i in drafts.values() if not issuer_code or i.issuer.code == issuer_code]
+        done += sum(len(by_member[m]) for m in chunk)
+        if progress:
+            progress(done, len(rows))
+    scope = {i.id for i in issuers.values() if not issuer_code or i.code == issuer_code}
     if finalize_on:
-        for invoice in sorted(in_scope, key=lambda i: (i.issuer_id, i.member.name)):
-            if invoice.status is InvoiceStatus.DRAFT and invoice.lines:
-                invoices.finalize(actor, invoice, finalize_on)
-                report.finalized += 1
-    for invoice in in_scope:
-        report.totals_per_issuer[invoice.issuer.code] += invoice.total_cents
-    report.touched = list(touched.values())
+        _finalize(actor, report, year, scope, finalize_on)
+    for code, total in db.session.execute(
+        sa.select(Issuer.code, sa.func.coalesce(sa.func.sum(Invoice.total_cents), 0))
+        .join(Invoice, Invoice.issuer_id == Issuer.id)
+        .where(
+            Invoice.year == year,
+            Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.issuer_id.in_(scope),
+            Invoice.status != InvoiceStatus.VOID,
+        )
+        .group_by(Issuer.code)
+    ):
+        report.totals_per_issuer[code] = int(total)
     billing_event(
         actor,
         "invoice_run.completed",
@@ -190,3 +166,124 @@ def run_invoices(
         },
     )
     return report
+
+
+def _bill_chunk(actor, report, ctx, members, rows, products, issuers, billed, drafts, year):
+    """Price the chunk's subscriptions, insert its new invoices and lines, update totals."""
+    lines: dict[tuple, list[dict]] = defaultdict(list)
+    references: dict[tuple, str] = {}
+    for member_id, sub_id, product_id, sub_start, quantity, carried, reference in rows:
+        if sub_id in billed:
+            report.already_billed += 1
+            continue
+        member, product = members[member_id], products[product_id]
+        line = price_line(ctx, member, product, sub_start, quantity, carried_over=carried)
+        if isinstance(line, Skip):
+            report.skipped.append((member.code, product.code, line.reason))
+            continue
+        key = (member_id, product.issuer_id, line.price.vat_category)
+        if reference and not references.get(key):
+            references[key] = reference  # the first order number on the member's subscriptions
+        lines[key].append(
+            {
+                "subscription_id": sub_id,
+                "product_id": product.id,
+                "price_id": line.price.id,
+                "period_start": line.period_start,
+                "period_end": line.period_end,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_code": line.unit_code,
+                "unit_price": line.unit_price,
+                "amount_cents": line.amount_cents,
+                "vat_category": line.price.vat_category,
+                "vat_rate": line.price.vat_rate,
+                "legal_basis": line.price.legal_basis,
+                "note": line.note,
+                "corrects_line_id": None,
+            }
+        )
+    new_keys = [key for key in lines if key not in drafts]
+    if new_keys:
+        ids = db.session.scalars(
+            sa.insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True),
+            [
+                {
+                    "kind": InvoiceKind.INVOICE,
+                    "issuer_id": key[1],
+                    "member_id": key[0],
+                    "year": year,
+                    "vat_category": key[2],
+                    "status": InvoiceStatus.DRAFT,
+                    "buyer_reference": references.get(key, ""),
+                    "currency": "EUR",
+                    "subtotal_cents": 0,
+                    "vat_cents": 0,
+                    "total_cents": 0,
+                    "reason": "",
+                }
+                for key in new_keys
+            ],
+        ).all()
+        for key, invoice_id in zip(new_keys, ids, strict=True):
+            drafts[key] = [invoice_id, 0, references.get(key, "")]
+        report.invoices_created += len(new_keys)
+    line_rows, updates, events = [], [], []
+    for key, key_lines in lines.items():
+        invoice_id, subtotal, reference = drafts[key]
+        for line in key_lines:
+            line_rows.append({**line, "invoice_id": invoice_id})
+        subtotal += sum(line["amount_cents"] for line in key_lines)
+        vat = vat_amount(subtotal, key_lines[0]["vat_rate"])  # one VAT category per invoice
+        drafts[key][1] = subtotal
+        updates.append(
+            {
+                "id": invoice_id,
+                "subtotal_cents": subtotal,
+                "vat_cents": vat,
+                "total_cents": subtotal + vat,
+                "buyer_reference": reference or references.get(key, ""),
+            }
+        )
+        events.append(
+            {
+                "invoice_id": invoice_id,
+                "object_type": "invoice",
+                "object_id": f"concept-{invoice_id}",
+                "data": {
+                    "member": members[key[0]].code,
+                    "issuer": issuers[key[1]].code,
+                    "year": year,
+                    "lines": len(key_lines),
+                    "total_cents": subtotal + vat,
+                    "new": key in new_keys,
+                },
+            }
+        )
+    if line_rows:
+        db.session.execute(InvoiceLine.__table__.insert(), line_rows)
+        db.session.execute(sa.update(Invoice), updates)
+        report.lines_added += len(line_rows)
+        created = [e for e in events if e["data"]["new"]]
+        billing_events_bulk(actor, "invoice.created", created)
+        billing_events_bulk(
+            actor, "invoice.lines_added", [e for e in events if not e["data"]["new"]]
+        )
+
+
+def _finalize(actor, report, year, scope, issue_date) -> None:
+    stmt = (
+        sa.select(Invoice)
+        .join(Member, Invoice.member_id == Member.id)
+        .where(
+            Invoice.year == year,
+            Invoice.status == InvoiceStatus.DRAFT,
+            Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.issuer_id.in_(scope),
+        )
+        .order_by(Invoice.issuer_id, Member.name)
+    )
+    for invoice in db.session.scalars(stmt).all():
+        if invoice.lines:
+            invoices.finalize(actor, invoice, issue_date)
+            report.finalized += 1

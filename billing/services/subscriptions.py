@@ -173,10 +173,17 @@ def add_exemption(
 
 
 def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
-    """Every municipality active on 1 January takes part in every generally binding product."""
+    """Every municipality active on 1 January takes part in every generally binding product.
+    Written in bulk (the same rows and events as subscribe(), without an ORM object each)."""
     start = dt.date(year, 1, 1)
     products = db.session.scalars(sa.select(Product).where(Product.automatic.is_(True))).all()
-    members = registry.members_active_on(start, MemberKind.MUNICIPALITY)
+    members = db.session.execute(
+        sa.select(Member.id, Member.code).where(
+            Member.kind == MemberKind.MUNICIPALITY,
+            sa.or_(Member.valid_from.is_(None), Member.valid_from <= start),
+            sa.or_(Member.valid_to.is_(None), Member.valid_to >= start),
+        )
+    ).all()
     created = 0
     for product in products:
         if (product.term_start and start < product.term_start) or (
@@ -190,10 +197,40 @@ def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
                 )
             )
         )
-        for member in members:
-            if member.id not in subscribed:
-                subscribe(actor, member, product, start, status=SubscriptionStatus.ACTIVE)
-                created += 1
+        missing = [(member_id, code) for member_id, code in members if member_id not in subscribed]
+        for chunk in range(0, len(missing), 5000):
+            part = missing[chunk : chunk + 5000]
+            ids = db.session.scalars(
+                sa.insert(Subscription).returning(Subscription.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "member_id": member_id,
+                        "product_id": product.id,
+                        "status": SubscriptionStatus.ACTIVE,
+                        "start_date": start,
+                        "term_end": product.term_end,
+                        "binding": "algemeen_bindend",
+                        "buyer_reference": "",
+                        "contact_name": "",
+                        "contact_email": "",
+                    }
+                    for member_id, _ in part
+                ],
+            ).all()
+            # One event per batch names every member subscribed; the rows carry the details.
+            billing_event(
+                actor,
+                "subscription.created",
+                data={
+                    "product": product.code,
+                    "start_date": start,
+                    "automatic": True,
+                    "status": SubscriptionStatus.ACTIVE,
+                    "subscriptions": len(ids),
+                    "members": [code for _, code in part],
+                },
+            )
+            created += len(part)
     return created
 
 

@@ -133,11 +133,19 @@ def test_an_invoice_run_is_logged_and_audited(events, audit_events):
     billing = _pairs_match(events, audit_events)
     types = Counter(e.type for e in billing)
     assert types == {
-        "subscription.created": 380 * 4,
+        "subscription.created": 4,  # one per automatic product, naming every member
         "invoice.created": 380,
         "invoice.finalized": 380,
         "invoice_run.completed": 1,
     }
+    subscribed = events("subscription.created")
+    assert sorted(e.data["product"] for e in subscribed) == [
+        "beheer-betaling",
+        "kindertelefoon",
+        "luisterend-oor",
+        "vertrouwenswerk",
+    ]
+    assert all(len(e.data["members"]) == e.data["subscriptions"] == 380 for e in subscribed)
     (completed,) = events("invoice_run.completed")
     assert completed.data == {
         "year": 2018,
