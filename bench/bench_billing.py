@@ -1,0 +1,255 @@
+"""The yearly invoice run, on the real members and on N synthetic municipalities.
+
+Step `real`: a fresh SQLite database from the migrations and the shipped seeds (registry,
+catalogue, billing), then the 2018 run for all real municipalities: drafts
+(`run_invoices(actor, 2018)` + commit, which first subscribes every municipality to the
+automatic products), then finalisation of every draft (`run_invoices` again with `finalize_on`,
+as `samen billing run --finalize` does) + commit; each timed, and the total (target < 5 s).
+
+Step `synthetic`: per size N, a fresh database as above plus N synthetic municipalities (codes
+S0000001..; members.code has no format constraint) with inhabitants on 2017-01-01, bulk
+inserted. The run is timed in two parts that add up to `run_invoices(actor, 2018)`: `subscribe`
+= `ensure_automatic_subscriptions(actor, 2018)` + commit (what the run calls first), `draft` =
+`run_invoices(actor, 2018)` + commit (its own subscribing then finds nothing left to do).
+Baseline, in the same database: one executemany, in one transaction, of as many rows as the run
+wrote invoice lines, into a scratch table with the columns and types of invoice_lines.
+`ratio` = run / baseline (target: within 3x), on wall time and on this process's CPU time (the
+machine is shared: the load average is printed before and after).
+
+Every step runs in a fresh process (spawn), so its memory figure is its own: `peak MB` is the
+peak resident set of the process during the run (getrusage ru_maxrss) minus its resident set
+just before the run (after the database setup).
+
+    .venv/bin/python bench/bench_billing.py [--steps real synthetic] \
+        [--synthetic 10000 25000 50000 100000] [--profile]
+"""
+
+import argparse
+import concurrent.futures as futures
+import cProfile
+import datetime as dt
+import multiprocessing
+import os
+import pstats
+import random
+import resource
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import flask_migrate
+import sqlalchemy as sa
+
+YEAR = 2018
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def _app(path: Path):
+    from billing.reference_data import seed_billing
+    from catalogue.reference_data import seed_catalogue
+    from governance.reference_data import seed_reference_data
+    from portal import create_app
+    from portal.audit import Actor
+    from portal.db import db
+
+    app = create_app({"SAMEN_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        for seed in (seed_reference_data, seed_catalogue, seed_billing):
+            seed(Actor.system("bench"))
+        db.session.commit()
+    return app
+
+
+def _counts() -> tuple[int, int]:
+    from billing.models import Invoice, InvoiceLine
+    from portal.db import db
+
+    count = sa.select(sa.func.count())
+    return (
+        db.session.scalar(count.select_from(Invoice).where(Invoice.year == YEAR)),
+        db.session.scalar(count.select_from(InvoiceLine)),
+    )
+
+
+def _progress(label: str):
+    marks = set()
+
+    def report(done: int, total: int) -> None:
+        fifth = done * 5 // total
+        if fifth not in marks:
+            marks.add(fifth)
+            print(f"    {label}: {done}/{total} subscriptions", flush=True)
+
+    return report
+
+
+def _timed(label: str, work, commit: bool = True) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result) of work() and the commit."""
+    from portal.db import db
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    if commit:
+        db.session.commit()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"  {label}: {wall:.2f} s (CPU {cpu:.2f} s)", flush=True)
+    return wall, cpu, result
+
+
+def real_run(folder: str) -> dict:
+    from billing.services.runs import run_invoices
+    from portal.audit import Actor
+
+    app, actor = _app(Path(folder) / "real.sqlite"), Actor.system("bench")
+    with app.app_context():
+        drafts, *_ = _timed("drafts", lambda: run_invoices(actor, YEAR, progress=_progress("")))
+        invoice_count, line_count = _counts()
+        final, _, report = _timed(
+            "finalise", lambda: run_invoices(actor, YEAR, finalize_on=dt.date(YEAR, 1, 15))
+        )
+        assert report.finalized == invoice_count, (report.finalized, invoice_count)
+    return {"invoices": invoice_count, "lines": line_count, "drafts": drafts, "final": final}
+
+
+def _add_synthetic(size: int) -> None:
+    from governance.models import InhabitantCount, Member, MemberKind
+    from portal.db import db
+
+    rng, kind = random.Random(size), MemberKind.MUNICIPALITY
+    codes = [f"S{i:07d}" for i in range(1, size + 1)]
+    db.session.execute(
+        sa.insert(Member), [{"code": c, "kind": kind, "name": f"Synthetisch {c}"} for c in codes]
+    )
+    ids = db.session.scalars(sa.select(Member.id).where(Member.code.like("S%"))).all()
+    count = {"reference_date": dt.date(YEAR - 1, 1, 1), "source": "synthetisch"}
+    db.session.execute(
+        sa.insert(InhabitantCount),
+        [{**count, "member_id": i, "inhabitants": rng.randint(900, 250_000)} for i in ids],
+    )
+    db.session.commit()
+
+
+def _baseline(rows: int) -> tuple[float, float, None]:
+    """One executemany of `rows` invoice-line-shaped rows into a scratch table."""
+    from billing.models import InvoiceLine, VatCategory
+    from portal.db import db
+
+    lines = InvoiceLine.__table__
+    columns = (sa.Column(c.name, c.type, primary_key=c.primary_key) for c in lines.c)
+    scratch = sa.Table("bench_lines", sa.MetaData(), *columns)
+    scratch.create(db.engine)
+    row = {
+        **dict.fromkeys(("invoice_id", "subscription_id", "product_id", "price_id"), 1),
+        "period_start": dt.date(YEAR, 1, 1),
+        "period_end": dt.date(YEAR, 12, 31),
+        "description": "Vertrouwenswerk 2018: 123456 inwoners x € 0,36",
+        "quantity": Decimal(123456),
+        "unit_code": "C62",
+        "unit_price": Decimal("0.36"),
+        "amount_cents": 4444416,
+        "vat_category": VatCategory.NOT_SUBJECT,
+        "vat_rate": Decimal(0),
+        "legal_basis": "BALV 30 november 2016",
+        "note": "",
+        "corrects_line_id": None,
+    }
+    values = [{**row, "invoice_id": n, "subscription_id": n} for n in range(1, rows + 1)]
+
+    def insert() -> None:
+        with db.engine.begin() as connection:
+            connection.execute(scratch.insert(), values)
+
+    return _timed(f"baseline insert of {rows} rows", insert, commit=False)
+
+
+def synthetic_run(folder: str, size: int, profile: bool) -> dict:
+    from billing.services.runs import run_invoices
+    from billing.services.subscriptions import ensure_automatic_subscriptions
+    from portal.audit import Actor
+    from portal.db import db
+
+    app, actor = _app(Path(folder) / f"synthetic-{size}.sqlite"), Actor.system("bench")
+    profiler = cProfile.Profile() if profile else None
+    with app.app_context():
+        _timed(f"insert {size} synthetic municipalities", lambda: _add_synthetic(size))
+        rss_before = _rss_mb()
+        if profiler:
+            profiler.enable()
+        sub = _timed("subscribe", lambda: ensure_automatic_subscriptions(actor, YEAR))
+        draft = _timed("draft", lambda: run_invoices(actor, YEAR, progress=_progress(f"N={size}")))
+        if profiler:
+            profiler.disable()
+        peak = _peak_mb() - rss_before
+        invoice_count, line_count = _counts()
+        db.session.remove()  # end the session's read transaction before the baseline writes
+        base = _baseline(line_count)
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+    return {
+        **{"size": size, "invoices": invoice_count, "lines": line_count},
+        **{"sub": sub[0], "draft": draft[0], "run": sub[0] + draft[0], "base": base[0]},
+        **{"run_cpu": sub[1] + draft[1], "base_cpu": base[1]},
+        **{"rss_before": rss_before, "peak": peak},
+    }
+
+
+def _in_fresh_process(fn, *args):
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    steps = ["real", "synthetic"]
+    parser.add_argument("--steps", nargs="+", choices=steps, default=steps)
+    parser.add_argument("--synthetic", nargs="+", type=int, default=[100_000], metavar="N")
+    parser.add_argument("--profile", action="store_true", help="cProfile the synthetic runs")
+    args = parser.parse_args()
+    print("load average", *(f"{load:.2f}" for load in os.getloadavg()), flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-billing-") as folder:
+        if "real" in args.steps:
+            print(f"Real members, {YEAR}:", flush=True)
+            r = _in_fresh_process(real_run, folder)
+            total = r["drafts"] + r["final"]
+            verdict = "met" if total < 5 else "MISSED"
+            print(
+                f"  {r['invoices']} invoices, {r['lines']} lines: drafts {r['drafts']:.2f} s"
+                f" + finalise {r['final']:.2f} s = {total:.2f} s (target < 5 s: {verdict})\n",
+                flush=True,
+            )
+        for size in args.synthetic if "synthetic" in args.steps else []:
+            print(f"Synthetic N={size}:", flush=True)
+            results.append(_in_fresh_process(synthetic_run, folder, size, args.profile))
+            for path in Path(folder).glob(f"synthetic-{size}.sqlite*"):  # with -wal, -shm
+                path.unlink()
+    print("load average", *(f"{load:.2f}" for load in os.getloadavg()))
+    if results:
+        print(
+            f"\n{'N':>7} {'invoices':>8} {'lines':>7} {'subscribe s':>11} {'draft s':>8} "
+            f"{'run s':>8} {'us/line':>7} {'base s':>7} {'ratio':>6} {'CPU ratio':>9} "
+            f"{'RSS before MB':>13} {'peak MB':>8}"
+        )
+    for r in results:
+        print(
+            f"{r['size']:7} {r['invoices']:8} {r['lines']:7} {r['sub']:11.2f} {r['draft']:8.2f} "
+            f"{r['run']:8.2f} {r['run'] / r['lines'] * 1e6:7.0f} {r['base']:7.2f} "
+            f"{r['run'] / r['base']:6.0f} {r['run_cpu'] / r['base_cpu']:9.0f} "
+            f"{r['rss_before']:13.0f} {r['peak']:8.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
