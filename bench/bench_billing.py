@@ -204,6 +204,22 @@ def synthetic_run(folder: str, size: int, profile: bool) -> dict:
     }
 
 
+HEADER = (
+    f"{'N':>7} {'invoices':>8} {'lines':>7} {'subscribe s':>11} {'draft s':>8} {'run s':>8} "
+    f"{'us/line':>7} {'base s':>7} {'ratio':>6} {'CPU ratio':>9} {'RSS before MB':>13} "
+    f"{'peak MB':>8}"
+)
+
+
+def _row(r: dict) -> str:
+    return (
+        f"{r['size']:7} {r['invoices']:8} {r['lines']:7} {r['sub']:11.2f} {r['draft']:8.2f} "
+        f"{r['run']:8.2f} {r['run'] / r['lines'] * 1e6:7.0f} {r['base']:7.2f} "
+        f"{r['run'] / r['base']:6.0f} {r['run_cpu'] / r['base_cpu']:9.0f} "
+        f"{r['rss_before']:13.0f} {r['peak']:8.0f}"
+    )
+
+
 def _in_fresh_process(fn, *args):
     context = multiprocessing.get_context("spawn")
     with futures.ProcessPoolExecutor(1, mp_context=context) as pool:
@@ -233,22 +249,12 @@ def main() -> None:
         for size in args.synthetic if "synthetic" in args.steps else []:
             print(f"Synthetic N={size}:", flush=True)
             results.append(_in_fresh_process(synthetic_run, folder, size, args.profile))
+            print(f"  {HEADER}\n  {_row(results[-1])}", flush=True)  # in case a later size dies
             for path in Path(folder).glob(f"synthetic-{size}.sqlite*"):  # with -wal, -shm
                 path.unlink()
     print("load average", *(f"{load:.2f}" for load in os.getloadavg()))
     if results:
-        print(
-            f"\n{'N':>7} {'invoices':>8} {'lines':>7} {'subscribe s':>11} {'draft s':>8} "
-            f"{'run s':>8} {'us/line':>7} {'base s':>7} {'ratio':>6} {'CPU ratio':>9} "
-            f"{'RSS before MB':>13} {'peak MB':>8}"
-        )
-    for r in results:
-        print(
-            f"{r['size']:7} {r['invoices']:8} {r['lines']:7} {r['sub']:11.2f} {r['draft']:8.2f} "
-            f"{r['run']:8.2f} {r['run'] / r['lines'] * 1e6:7.0f} {r['base']:7.2f} "
-            f"{r['run'] / r['base']:6.0f} {r['run_cpu'] / r['base_cpu']:9.0f} "
-            f"{r['rss_before']:13.0f} {r['peak']:8.0f}"
-        )
+        print(f"\n{HEADER}", *map(_row, results), sep="\n")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ class Subscription(db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="valid_period"),
         sa.CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+        # live_subscription() looks up (member, product) for every subscribe and hand-over.
+        sa.Index("ix_subscriptions_member_product", "member_id", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
