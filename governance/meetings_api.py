@@ -79,8 +79,9 @@ def ballot(poll_id: int, user):
     if choice not in {c.value for c in BallotChoice}:
         raise ApiError(400, "choice moet voor, tegen of onthouding zijn", "choice")
     poll = _poll(poll_id)
-    cast = _commit(lambda: polls.cast_ballot(_actor(user), poll, user.member, BallotChoice(choice)))
-    return jsonify({"poll": poll.id, "member": user.member.code, "choice": cast.choice.value})
+    member_code = user.member.code  # read before the commit expires everything
+    _commit(lambda: polls.cast_ballot(_actor(user), poll, user.member, BallotChoice(choice)))
+    return jsonify({"poll": poll_id, "member": member_code, "choice": choice})
 
 
 @bp.post("/meetings")
