@@ -4,6 +4,7 @@ their totals. Expectations are read from the JSON file (and, where present, the 
 itself), never from the code under test."""
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -43,6 +44,12 @@ QUESTIONS = [
 ]
 ANSWER_KEYS = ["wie_ontwikkeld", "wat_is_het", "wie_gebruikt", "implementatie", "kosten_baten"]
 SOURCE = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_30bd6bbde3558456.txt"
+# Outside CI the source may be absent (users do not have ../shared); CI always has it beside the
+# clone, so there its absence fails these checks instead of skipping them.
+NEEDS_SOURCE = pytest.mark.skipif(
+    not SOURCE.exists() and os.environ.get("CI") != "true",
+    reason="the source document (../shared/seed) is not on this machine",
+)
 
 
 def _item(data, slug):
@@ -161,7 +168,7 @@ def test_govroam_cost_model_keeps_the_connection_fee_and_the_yearly_range(data):
     assert "€ 1500" in facility.factsheet.costs_and_benefits
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the source document is not on this machine")
+@NEEDS_SOURCE
 def test_factsheet_figures_are_in_the_source_document():
     text = " ".join(SOURCE.read_text(encoding="utf-8").split())
     assert "besparing op van 1,5 tot 5 uur per aangifte" in text
@@ -332,7 +339,7 @@ def test_the_stated_structural_subtotal_is_kept_and_its_difference_shown(data):
     assert totals.differences() == [("structureel", 2_545_200_000, 2_554_200_000)]
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the source document is not on this machine")
+@NEEDS_SOURCE
 def test_the_json_activity_table_matches_the_source_table(data):
     lines = SOURCE.read_text(encoding="utf-8").splitlines()[5329:5368]  # r. 5330-5368
     amounts = {}
