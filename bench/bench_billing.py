@@ -11,10 +11,14 @@ S0000001..; members.code has no format constraint) with inhabitants on 2017-01-0
 inserted. The run is timed in two parts that add up to `run_invoices(actor, 2018)`: `subscribe`
 = `ensure_automatic_subscriptions(actor, 2018)` + commit (what the run calls first), `draft` =
 `run_invoices(actor, 2018)` + commit (its own subscribing then finds nothing left to do).
-Baseline, in the same database: one executemany, in one transaction, of as many rows as the run
-wrote invoice lines, into a scratch table with the columns and types of invoice_lines.
-`ratio` = run / baseline (target: within 3x), on wall time and on this process's CPU time (the
-machine is shared: the load average is printed before and after).
+Baseline, in the same database and process: "a plain bulk insert of the same rows". Every row
+the run wrote (subscriptions, invoices, invoice lines, billing events, audit events: the rows
+with ids above those before the run) is read back untimed, then inserted again with one
+SQLAlchemy Core executemany per table, in one transaction, into scratch tables with the same
+columns and types. `ratio` = run / baseline (target: within 3x), on wall time and on this
+process's CPU time (the machine is shared: the load average is printed before and after).
+`lines base s` is the part of the baseline that inserts the invoice lines alone (the baseline
+of earlier measurements, which left out the other four tables).
 
 Every step runs in a fresh process (spawn), so its memory figure is its own: `peak MB` is the
 peak resident set of the process during the run (getrusage ru_maxrss) minus its resident set
@@ -35,7 +39,6 @@ import random
 import resource
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import flask_migrate
@@ -139,49 +142,61 @@ def _add_synthetic(size: int) -> None:
     db.session.commit()
 
 
-def _baseline(rows: int) -> tuple[float, float, None]:
-    """One executemany of `rows` invoice-line-shaped rows into a scratch table."""
-    from billing.models import InvoiceLine, VatCategory
+#: The tables a run writes to; the baseline inserts the same rows again.
+WRITTEN = ("subscriptions", "invoices", "invoice_lines", "billing_events", "audit_events")
+
+
+def _last_ids() -> dict[str, int]:
     from portal.db import db
 
-    lines = InvoiceLine.__table__
-    columns = (sa.Column(c.name, c.type, primary_key=c.primary_key) for c in lines.c)
-    scratch = sa.Table("bench_lines", sa.MetaData(), *columns)
-    scratch.create(db.engine)
-    row = {
-        **dict.fromkeys(("invoice_id", "subscription_id", "product_id", "price_id"), 1),
-        "period_start": dt.date(YEAR, 1, 1),
-        "period_end": dt.date(YEAR, 12, 31),
-        "description": "Vertrouwenswerk 2018: 123456 inwoners x € 0,36",
-        "quantity": Decimal(123456),
-        "unit_code": "C62",
-        "unit_price": Decimal("0.36"),
-        "amount_cents": 4444416,
-        "vat_category": VatCategory.NOT_SUBJECT,
-        "vat_rate": Decimal(0),
-        "legal_basis": "BALV 30 november 2016",
-        "note": "",
-        "corrects_line_id": None,
+    tables = db.metadata.tables
+    return {
+        name: db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(tables[name].c.id), 0)))
+        for name in WRITTEN
     }
-    values = [{**row, "invoice_id": n, "subscription_id": n} for n in range(1, rows + 1)]
+
+
+def _baseline(since: dict[str, int]) -> tuple[float, float, dict[str, int]]:
+    """Read back every row the run wrote (untimed), then time one executemany per table of
+    exactly those rows into scratch tables of the same columns and types, in one transaction."""
+    from portal.db import db
+
+    copies = []
+    for name in WRITTEN:
+        table = db.metadata.tables[name]
+        rows = [
+            dict(row._mapping)
+            for row in db.session.execute(sa.select(table).where(table.c.id > since[name]))
+        ]
+        columns = (sa.Column(c.name, c.type, primary_key=c.primary_key) for c in table.c)
+        scratch = sa.Table(f"bench_{name}", sa.MetaData(), *columns)
+        scratch.create(db.engine)
+        copies.append((scratch, rows))
+    db.session.remove()  # end the session's read transaction before the baseline writes
+
+    per_table = {}
 
     def insert() -> None:
         with db.engine.begin() as connection:
-            connection.execute(scratch.insert(), values)
+            for scratch, rows in copies:
+                started = time.perf_counter()
+                connection.execute(scratch.insert(), rows)
+                per_table[scratch.name[6:]] = (len(rows), time.perf_counter() - started)
 
-    return _timed(f"baseline insert of {rows} rows", insert, commit=False)
+    wall, cpu, _ = _timed("baseline: insert the same rows", insert, commit=False)
+    return wall, cpu, per_table
 
 
 def synthetic_run(folder: str, size: int, profile: bool) -> dict:
     from billing.services.runs import run_invoices
     from billing.services.subscriptions import ensure_automatic_subscriptions
     from portal.audit import Actor
-    from portal.db import db
 
     app, actor = _app(Path(folder) / f"synthetic-{size}.sqlite"), Actor.system("bench")
     profiler = cProfile.Profile() if profile else None
     with app.app_context():
         _timed(f"insert {size} synthetic municipalities", lambda: _add_synthetic(size))
+        since = _last_ids()
         rss_before = _rss_mb()
         if profiler:
             profiler.enable()
@@ -191,13 +206,16 @@ def synthetic_run(folder: str, size: int, profile: bool) -> dict:
             profiler.disable()
         peak = _peak_mb() - rss_before
         invoice_count, line_count = _counts()
-        db.session.remove()  # end the session's read transaction before the baseline writes
-        base = _baseline(line_count)
+        base = _baseline(since)
+        written = ", ".join(f"{t} {n} ({s:.2f} s)" for t, (n, s) in base[2].items())
+        print("  rows written:", written, flush=True)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     return {
         **{"size": size, "invoices": invoice_count, "lines": line_count},
+        "rows": sum(n for n, _ in base[2].values()),
+        "lines_base": base[2]["invoice_lines"][1],
         **{"sub": sub[0], "draft": draft[0], "run": sub[0] + draft[0], "base": base[0]},
         **{"run_cpu": sub[1] + draft[1], "base_cpu": base[1]},
         **{"rss_before": rss_before, "peak": peak},
@@ -205,17 +223,18 @@ def synthetic_run(folder: str, size: int, profile: bool) -> dict:
 
 
 HEADER = (
-    f"{'N':>7} {'invoices':>8} {'lines':>7} {'subscribe s':>11} {'draft s':>8} {'run s':>8} "
-    f"{'us/line':>7} {'base s':>7} {'ratio':>6} {'CPU ratio':>9} {'RSS before MB':>13} "
-    f"{'peak MB':>8}"
+    f"{'N':>7} {'invoices':>8} {'lines':>7} {'rows':>8} {'subscribe s':>11} {'draft s':>8} "
+    f"{'run s':>8} {'us/line':>7} {'base s':>7} {'ratio':>6} {'CPU ratio':>9} "
+    f"{'lines base s':>12} {'RSS before MB':>13} {'peak MB':>8}"
 )
 
 
 def _row(r: dict) -> str:
     return (
-        f"{r['size']:7} {r['invoices']:8} {r['lines']:7} {r['sub']:11.2f} {r['draft']:8.2f} "
-        f"{r['run']:8.2f} {r['run'] / r['lines'] * 1e6:7.0f} {r['base']:7.2f} "
-        f"{r['run'] / r['base']:6.0f} {r['run_cpu'] / r['base_cpu']:9.0f} "
+        f"{r['size']:7} {r['invoices']:8} {r['lines']:7} {r['rows']:8} {r['sub']:11.2f} "
+        f"{r['draft']:8.2f} {r['run']:8.2f} {r['run'] / r['lines'] * 1e6:7.0f} {r['base']:7.2f} "
+        f"{r['run'] / r['base']:6.1f} {r['run_cpu'] / r['base_cpu']:9.1f} "
+        f"{r['lines_base']:12.2f} "
         f"{r['rss_before']:13.0f} {r['peak']:8.0f}"
     )
 

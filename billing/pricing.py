@@ -5,6 +5,8 @@ shown before subscribing is what it will be invoiced.
 """
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -12,11 +14,12 @@ import sqlalchemy as sa
 
 from billing.models import Exemption, Price, PriceKind, Product, Subscription, SubscriptionStatus
 from billing.money import line_amount
-from billing.population import BillingPopulation, billing_populations
+from billing.population import MEMBER_REF_COLUMNS, BillingPopulation, MemberRef, PopulationMap
 from governance.models import Member
 from portal.db import db
 
 FUND_RATE_QUANTUM = Decimal("0.000001")
+BATCH = 2000  # members whose populations are read with one query
 EXAMPLE_TIERS_NOTE = "Staffelgrenzen zijn een voorbeeld tot financiën ze vaststelt."
 
 
@@ -32,11 +35,13 @@ class LineDraft:
     amount_cents: int
     note: str = ""
     unit_code: str = "C62"
+    #: Months of the year billed: amount = quantity x unit price x months / 12.
+    months: int = 12
 
 
 @dataclass(frozen=True)
 class Skip:
-    member: Member
+    member: Member | MemberRef
     product: Product
     reason: str
 
@@ -50,6 +55,7 @@ def billed_months(start: dt.date, year: int) -> int:
     return 12 - start.month + (1 if start.day == 1 else 0)
 
 
+@functools.lru_cache(maxsize=256)
 def _nl(amount: Decimal) -> str:
     text = format(amount.normalize(), "f") if amount != amount.to_integral() else f"{amount:.2f}"
     if "." in text and len(text.split(".")[1]) < 2:
@@ -59,52 +65,84 @@ def _nl(amount: Decimal) -> str:
 
 class PricingContext:
     """Caches what a year's pricing needs (populations per reference date, fund rates,
-    exemptions), so a run over all members costs a fixed number of queries."""
+    exemptions, price versions), so a run over all members costs a fixed number of queries
+    per batch of members. `use_members` starts a batch and forgets the previous one."""
 
     def __init__(self, year: int):
         self.year = year
         self.period_start = dt.date(year, 1, 1)
-        self._populations: dict[dt.date, dict[int, BillingPopulation]] = {}
+        self.period_end = dt.date(year, 12, 31)
+        self._maps: dict[dt.date, PopulationMap] = {}
+        self._batch: dict[int, Member | MemberRef] = {}
+        self._populations: dict[dt.date, dict[int, BillingPopulation | None]] = {}
         self._fund_rates: dict[int, tuple[Decimal, int]] = {}
+        self._prices: dict[tuple[int, dt.date], Price | None] = {}
         self._exemptions = {
             (e.member_id, e.product_id): e
             for e in db.session.scalars(
                 sa.select(Exemption).where(
-                    Exemption.valid_from <= dt.date(year, 12, 31),
+                    Exemption.valid_from <= self.period_end,
                     sa.or_(Exemption.valid_to.is_(None), Exemption.valid_to >= self.period_start),
                 )
             )
         }
 
+    def use_members(self, members: Iterable[Member | MemberRef]) -> None:
+        self._batch = {m.id: m for m in members}
+        self._populations.clear()
+
     def reference_date(self, price: Price) -> dt.date:
         return dt.date(self.year - price.population_year_offset, 1, 1)
 
-    def population(self, member: Member, price: Price) -> BillingPopulation | None:
-        reference = self.reference_date(price)
-        if reference not in self._populations:
-            self._populations[reference] = billing_populations(reference, self.period_start)
-        return self._populations[reference].get(member.id)
+    def _map(self, reference: dt.date) -> PopulationMap:
+        if reference not in self._maps:
+            self._maps[reference] = PopulationMap(reference, self.period_start)
+        return self._maps[reference]
 
-    def exemption(self, member: Member, product: Product) -> Exemption | None:
+    def population(self, member: Member | MemberRef, price: Price) -> BillingPopulation | None:
+        reference = self.reference_date(price)
+        known = self._populations.setdefault(reference, {})
+        if member.id not in known:
+            batch = list(self._batch.values()) if member.id in self._batch else [member]
+            found = self._map(reference).populations(batch)
+            known.update((m.id, found.get(m.id)) for m in batch)
+        return known[member.id]
+
+    def price(self, product: Product, day: dt.date) -> Price | None:
+        if (product.id, day) not in self._prices:
+            self._prices[product.id, day] = product.price_on(day)
+        return self._prices[product.id, day]
+
+    def exemption(self, member: Member | MemberRef, product: Product) -> Exemption | None:
         return self._exemptions.get((member.id, product.id))
 
     def fund_rate(self, price: Price) -> tuple[Decimal, int]:
         """(rate per inhabitant, total inhabitants of the participants) for a budget price."""
         if price.id not in self._fund_rates:
-            participants = db.session.scalars(
-                sa.select(Subscription).where(
+            participants = db.session.execute(
+                sa.select(*MEMBER_REF_COLUMNS)
+                .join(Subscription, Subscription.member_id == Member.id)
+                .where(
                     Subscription.product_id == price.product_id,
                     Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
+                    Subscription.start_date <= self.period_end,
+                    sa.or_(
+                        Subscription.end_date.is_(None),
+                        Subscription.end_date >= self.period_start,
+                    ),
                 )
+                .order_by(Member.id)
+                .execution_options(yield_per=BATCH)
             )
+            populations = self._map(self.reference_date(price))
             total = 0
-            for subscription in participants:
-                if not subscription.covers(self.period_start, dt.date(self.year, 12, 31)):
-                    continue
-                if self.exemption(subscription.member, subscription.product):
-                    continue
-                population = self.population(subscription.member, price)
-                total += population.inhabitants if population else 0
+            for batch in participants.partitions(BATCH):
+                members = [
+                    MemberRef(*row)
+                    for row in batch
+                    if (row.id, price.product_id) not in self._exemptions
+                ]
+                total += sum(p.inhabitants for p in populations.populations(members).values())
             rate = (
                 (Decimal(price.budget_cents) / 100 / total).quantize(
                     FUND_RATE_QUANTUM, ROUND_HALF_UP
@@ -118,7 +156,7 @@ class PricingContext:
 
 def price_line(
     ctx: PricingContext,
-    member: Member,
+    member: Member | MemberRef,
     product: Product,
     start_date: dt.date,
     quantity: int | None = None,
@@ -133,7 +171,7 @@ def price_line(
         return Skip(member, product, f"start {start_date.isoformat()} valt na {year}")
     period_start = max(start_date, ctx.period_start)
     period_end = dt.date(year, 12, 31)
-    price = product.price_on(period_start)
+    price = ctx.price(product, period_start)
     if price is None:
         return Skip(member, product, f"geen prijs geldig op {period_start.isoformat()}")
     exemption = ctx.exemption(member, product)
@@ -158,8 +196,9 @@ def price_line(
                 f"Tarief = budget {_nl(budget)} / {total} inwoners van de deelnemers, "
                 f"afgerond op 6 decimalen. " + population.note(member)
             ).strip()
-        quantity_value = Decimal(population.inhabitants)
-        description = f"{label}: {population.inhabitants} inwoners x {_nl(unit)}{pro_rata}"
+        inhabitants = population.inhabitants
+        quantity_value = Decimal(inhabitants)
+        description = f"{label}: {inhabitants} inwoners x {_nl(unit)}{pro_rata}"
         amount = line_amount(quantity_value, unit, fraction)
         return LineDraft(
             product,
@@ -171,6 +210,7 @@ def price_line(
             unit,
             amount,
             note,
+            months=months,
         )
     if price.kind is PriceKind.FIXED_ONCE:
         if carried_over:
@@ -199,6 +239,7 @@ def price_line(
             Decimal(1),
             unit,
             line_amount(Decimal(1), unit, fraction),
+            months=months,
         )
     # Tiered: the tier that holds the declared quantity.
     if quantity is None:
@@ -220,4 +261,5 @@ def price_line(
         unit,
         line_amount(Decimal(1), unit, fraction),
         note,
+        months=months,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from billing.models import Arrangement, Issuer, PriceKind, PriceTier, Product, VatCategory
-from billing.services import catalog, subscriptions
+from billing.services import accounts, catalog, subscriptions
 from catalogue.models import Decision, Facility
 from governance import queries as registry
 from governance.models import AgendaItem, Meeting, Subject
@@ -131,5 +131,6 @@ def seed_billing(actor: Actor) -> int:
                     exemption["decision_reference"],
                     _date(exemption["valid_from"]),
                 )
+    added += accounts.seed_example_accounts(actor)
     db.session.flush()
     return added

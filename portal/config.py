@@ -44,6 +44,22 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "PROXY_COUNT": int(os.environ.get("SAMEN_PROXY_COUNT", "0")),
+        # E-invoices: "si-ubl" (SI-UBL 2.0) or "peppol" (Peppol BIS Billing 3.0). Validation
+        # against the official rules (SAMEN_EINVOICE_RULES, default ../shared/validation):
+        # "required" refuses to finalise without them, "if-available" checks when present.
+        "EINVOICE_PROFILE": os.environ.get("SAMEN_EINVOICE_PROFILE", "si-ubl"),
+        "EINVOICE_VALIDATION": os.environ.get("SAMEN_EINVOICE_VALIDATION", "if-available"),
+        # Outbox: "smtp" (MAIL_* settings) or "folder" (writes .eml files, for development).
+        "MAIL_BACKEND": os.environ.get(
+            "SAMEN_MAIL_BACKEND", "smtp" if env == "production" else "folder"
+        ),
+        "MAIL_FOLDER": os.environ.get("SAMEN_MAIL_FOLDER", str(instance / "outbox")),
+        "MAIL_SERVER": os.environ.get("SAMEN_MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("SAMEN_MAIL_PORT", "587")),
+        "MAIL_USE_TLS": os.environ.get("SAMEN_MAIL_USE_TLS", "1") == "1",
+        "MAIL_USERNAME": os.environ.get("SAMEN_MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("SAMEN_MAIL_PASSWORD", ""),
+        "MAIL_SENDER": os.environ.get("SAMEN_MAIL_SENDER", "facturen@samen.example"),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

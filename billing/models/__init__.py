@@ -1,6 +1,7 @@
 """Billing models: issuers, products and immutable prices, subscriptions, invoices with their
 lines and number series, payments and bank statements, and the billing event log."""
 
+from billing.models.documents import BillingAccount, InvoiceDocument, OutboxMessage, OutboxStatus
 from billing.models.events import BillingEvent
 from billing.models.invoices import (
     Invoice,
@@ -28,14 +29,18 @@ from billing.models.subscriptions import (
 __all__ = [
     "Arrangement",
     "BankStatement",
+    "BillingAccount",
     "BillingEvent",
     "Exemption",
     "Invoice",
+    "InvoiceDocument",
     "InvoiceKind",
     "InvoiceLine",
     "InvoiceStatus",
     "Issuer",
     "NumberSeries",
+    "OutboxMessage",
+    "OutboxStatus",
     "Payment",
     "Price",
     "PriceKind",

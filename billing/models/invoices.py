@@ -113,6 +113,8 @@ class InvoiceLine(db.Model):
     unit_code: Mapped[str] = mapped_column(sa.String(8), default="C62")
     unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Months of a yearly price billed (pro rata): amount = quantity x unit price x months / 12.
+    billed_months: Mapped[int] = mapped_column(sa.SmallInteger, default=12, server_default="12")
     vat_category: Mapped[VatCategory] = mapped_column(enum_column(VatCategory, "vat_category"))
     vat_rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
     legal_basis: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -20,6 +20,8 @@ class Issuer(db.Model):
     city: Mapped[str] = mapped_column(sa.String(100))
     country: Mapped[str] = mapped_column(sa.String(2), default="NL")
     kvk: Mapped[str] = mapped_column(sa.String(8))
+    #: Organisatie-identificatienummer (20 digits); used as legal id and endpoint when set.
+    oin: Mapped[str | None] = mapped_column(sa.String(20))
     vat_id: Mapped[str | None] = mapped_column(sa.String(14))
     iban: Mapped[str] = mapped_column(sa.String(34))
     bic: Mapped[str | None] = mapped_column(sa.String(11))

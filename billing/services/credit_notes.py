@@ -81,6 +81,7 @@ def create_credit_note(
                 quantity=original.quantity if full else 1,
                 unit_price=original.unit_price if full else Decimal(cents) / 100,
                 amount_cents=cents,
+                billed_months=original.billed_months if full else 12,
                 vat_category=original.vat_category,
                 vat_rate=original.vat_rate,
                 legal_basis=original.legal_basis,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from billing.models import Invoice, InvoiceKind, InvoiceStatus, NumberSeries, Payment
 from billing.money import vat_amount
+from billing.services import documents
 from billing.services.errors import BillingError, IllegalTransition
 from billing.services.log import billing_event
 from portal.audit import Actor
@@ -126,12 +127,14 @@ def finalize(actor: Actor, invoice: Invoice, issue_date: dt.date) -> Invoice:
     recompute_totals(invoice)
     if invoice.total_cents <= 0:
         raise BillingError("een factuur met een totaal van € 0 of minder wordt niet verstuurd")
+    account = documents.check_issuable(invoice)
     invoice.number = _next_number(invoice)
     invoice.issue_date = issue_date
     invoice.due_date = issue_date + dt.timedelta(days=invoice.issuer.payment_days)
     invoice.finalized_at = utcnow()
     transition(invoice, InvoiceStatus.OPEN)
     db.session.flush()
+    documents.issue(invoice, account)
     billing_event(
         actor,
         "invoice.finalized",

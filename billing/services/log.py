@@ -1,7 +1,5 @@
 """The billing event log and the audit trail, written together."""
 
-import sqlalchemy as sa
-
 from billing.models import BillingEvent, Invoice, Subscription
 from portal import audit
 from portal.audit import Actor, AuditEvent
@@ -43,21 +41,22 @@ def billing_events_bulk(actor: Actor, type_: str, rows: list[dict]) -> None:
     if not rows:
         return
     now = utcnow()
+    rows = [{**r, "data": jsonable(r["data"])} for r in rows]
     db.session.execute(
-        sa.insert(BillingEvent),
+        BillingEvent.__table__.insert(),
         [
             {
                 "occurred_at": now,
                 "type": type_,
                 "invoice_id": r.get("invoice_id"),
                 "subscription_id": r.get("subscription_id"),
-                "data": jsonable(r["data"]),
+                "data": r["data"],
             }
             for r in rows
         ],
     )
     db.session.execute(
-        sa.insert(AuditEvent),
+        AuditEvent.__table__.insert(),
         [
             {
                 "occurred_at": now,
@@ -67,7 +66,7 @@ def billing_events_bulk(actor: Actor, type_: str, rows: list[dict]) -> None:
                 "object_type": r["object_type"],
                 "object_id": str(r["object_id"]),
                 "before": None,
-                "after": jsonable(r["data"]),
+                "after": r["data"],
                 "source_address": actor.address,
             }
             for r in rows

@@ -22,8 +22,10 @@ from billing.models import (
     Product,
     Subscription,
     SubscriptionStatus,
+    VatCategory,
 )
 from billing.money import vat_amount
+from billing.population import MEMBER_REF_COLUMNS, MemberRef
 from billing.pricing import PricingContext, Skip, price_line
 from billing.services import invoices, subscriptions
 from billing.services.errors import BillingError
@@ -46,28 +48,39 @@ class RunReport:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _subscriptions(start: dt.date, end: dt.date, issuer_code: str | None):
-    """(member id, subscription id, product id, start, quantity, carried over, buyer ref) of
-    every live subscription in the year, by member."""
+def _live(stmt, start: dt.date, end: dt.date, issuer_code: str | None):
+    """`stmt` restricted to subscriptions live in [start, end] (of one issuer's products)."""
     stmt = (
-        sa.select(
-            Subscription.member_id,
-            Subscription.id,
-            Subscription.product_id,
-            Subscription.start_date,
-            Subscription.quantity,
-            Subscription.predecessor_id.is_not(None),
-            Subscription.buyer_reference,
-        )
-        .join(Product, Subscription.product_id == Product.id)
-        .where(Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]))
+        stmt.where(Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]))
         .where(Subscription.start_date <= end)
         .where(sa.or_(Subscription.end_date.is_(None), Subscription.end_date >= start))
-        .order_by(Subscription.member_id, Subscription.id)
     )
     if issuer_code:
-        stmt = stmt.join(Issuer, Product.issuer_id == Issuer.id).where(Issuer.code == issuer_code)
-    return db.session.execute(stmt).all()
+        stmt = (
+            stmt.join(Product, Subscription.product_id == Product.id)
+            .join(Issuer, Product.issuer_id == Issuer.id)
+            .where(Issuer.code == issuer_code)
+        )
+    return stmt
+
+
+def _member_batches(start: dt.date, end: dt.date, issuer_code: str | None):
+    """Ids of the members with a live subscription, CHUNK at a time in id order (keyset pages:
+    nothing about the members of other batches is held)."""
+    last = 0
+    while True:
+        stmt = sa.select(Subscription.member_id).distinct().where(Subscription.member_id > last)
+        ids = (
+            db.session.connection()
+            .scalars(
+                _live(stmt, start, end, issuer_code).order_by(Subscription.member_id).limit(CHUNK)
+            )
+            .all()
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
 
 
 def run_invoices(
@@ -84,64 +97,23 @@ def run_invoices(
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     subscriptions.hand_over(actor, start)
     subscriptions.ensure_automatic_subscriptions(actor, year)
+    db.session.flush()  # the batches read through the connection, past the ORM
 
-    rows = _subscriptions(start, end, issuer_code)
-    products = {p.id: p for p in db.session.scalars(sa.select(Product))}
-    billed = set(
-        db.session.scalars(
-            sa.select(InvoiceLine.subscription_id).where(
-                InvoiceLine.subscription_id.is_not(None),
-                InvoiceLine.period_start.between(start, end),
-            )
-        )
+    total = db.session.scalar(
+        _live(sa.select(sa.func.count(Subscription.id)), start, end, issuer_code)
     )
-    drafts = {
-        (member_id, issuer_id, category): [invoice_id, subtotal, reference]
-        for invoice_id, member_id, issuer_id, category, subtotal, reference in db.session.execute(
-            sa.select(
-                Invoice.id,
-                Invoice.member_id,
-                Invoice.issuer_id,
-                Invoice.vat_category,
-                Invoice.subtotal_cents,
-                Invoice.buyer_reference,
-            ).where(
-                Invoice.year == year,
-                Invoice.status == InvoiceStatus.DRAFT,
-                Invoice.kind == InvoiceKind.INVOICE,
-            )
-        )
-    }
+    products = {p.id: p for p in db.session.scalars(sa.select(Product))}
     ctx = PricingContext(year)
-    by_member: dict[int, list] = defaultdict(list)
-    for row in rows:
-        by_member[row[0]].append(row)
-    member_ids = list(by_member)
     done = 0
-    for chunk_start in range(0, len(member_ids), CHUNK):
-        chunk = member_ids[chunk_start : chunk_start + CHUNK]
-        members = {
-            m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(chunk)))
-        }
-        _bill_chunk(
-            actor,
-            report,
-            ctx,
-            members,
-            [r for m in chunk for r in by_member[m]],
-            products,
-            issuers,
-            billed,
-            drafts,
-            year,
-        )
-        done += sum(len(by_member[m]) for m in chunk)
+    for member_ids in _member_batches(start, end, issuer_code):
+        batch = _Batch(actor, report, ctx, products, issuers, year, member_ids, issuer_code)
+        done += batch.bill()
         if progress:
-            progress(done, len(rows))
+            progress(done, total)
     scope = {i.id for i in issuers.values() if not issuer_code or i.code == issuer_code}
     if finalize_on:
         _finalize(actor, report, year, scope, finalize_on)
-    for code, total in db.session.execute(
+    for code, amount in db.session.execute(
         sa.select(Issuer.code, sa.func.coalesce(sa.func.sum(Invoice.total_cents), 0))
         .join(Invoice, Invoice.issuer_id == Issuer.id)
         .where(
@@ -152,7 +124,7 @@ def run_invoices(
         )
         .group_by(Issuer.code)
     ):
-        report.totals_per_issuer[code] = int(total)
+        report.totals_per_issuer[code] = int(amount)
     billing_event(
         actor,
         "invoice_run.completed",
@@ -168,107 +140,192 @@ def run_invoices(
     return report
 
 
-def _bill_chunk(actor, report, ctx, members, rows, products, issuers, billed, drafts, year):
-    """Price the chunk's subscriptions, insert its new invoices and lines, update totals."""
-    lines: dict[tuple, list[dict]] = defaultdict(list)
-    references: dict[tuple, str] = {}
-    for member_id, sub_id, product_id, sub_start, quantity, carried, reference in rows:
-        if sub_id in billed:
-            report.already_billed += 1
-            continue
-        member, product = members[member_id], products[product_id]
-        line = price_line(ctx, member, product, sub_start, quantity, carried_over=carried)
-        if isinstance(line, Skip):
-            report.skipped.append((member.code, product.code, line.reason))
-            continue
-        key = (member_id, product.issuer_id, line.price.vat_category)
-        if reference and not references.get(key):
-            references[key] = reference  # the first order number on the member's subscriptions
-        lines[key].append(
-            {
-                "subscription_id": sub_id,
-                "product_id": product.id,
-                "price_id": line.price.id,
-                "period_start": line.period_start,
-                "period_end": line.period_end,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit_code": line.unit_code,
-                "unit_price": line.unit_price,
-                "amount_cents": line.amount_cents,
-                "vat_category": line.price.vat_category,
-                "vat_rate": line.price.vat_rate,
-                "legal_basis": line.price.legal_basis,
-                "note": line.note,
-                "corrects_line_id": None,
-            }
+@dataclass
+class _Batch:
+    """One batch of members: price their subscriptions, write new invoices and lines, update
+    the totals of drafts that grew. Everything it reads is limited to its members."""
+
+    actor: Actor
+    report: RunReport
+    ctx: PricingContext
+    products: dict[int, Product]
+    issuers: dict[int, Issuer]
+    year: int
+    member_ids: list[int]
+    issuer_code: str | None
+
+    def _drafts(self) -> dict[tuple, list]:
+        """(member, issuer, VAT category) -> [invoice id, subtotal, buyer reference]."""
+        rows = db.session.connection().execute(
+            sa.select(
+                Invoice.member_id,
+                Invoice.issuer_id,
+                Invoice.vat_category,
+                Invoice.id,
+                Invoice.subtotal_cents,
+                Invoice.buyer_reference,
+            ).where(
+                Invoice.member_id.between(self.member_ids[0], self.member_ids[-1]),
+                Invoice.year == self.year,
+                Invoice.status == InvoiceStatus.DRAFT,
+                Invoice.kind == InvoiceKind.INVOICE,
+            )
         )
-    new_keys = [key for key in lines if key not in drafts]
-    if new_keys:
-        ids = db.session.scalars(
-            sa.insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True),
-            [
+        return {(m, i, VatCategory(c)): [id_, sub, ref] for m, i, c, id_, sub, ref in rows}
+
+    def bill(self) -> int:
+        """Bill the batch; returns the number of subscriptions looked at."""
+        first, last = self.member_ids[0], self.member_ids[-1]
+        start, end = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        members = {
+            row.id: MemberRef(*row)
+            for row in db.session.connection().execute(
+                sa.select(*MEMBER_REF_COLUMNS).where(Member.id.in_(self.member_ids))
+            )
+        }
+        self.ctx.use_members(members.values())
+        rows = (
+            db.session.connection()
+            .execute(
+                _live(
+                    sa.select(
+                        Subscription.member_id,
+                        Subscription.id,
+                        Subscription.product_id,
+                        Subscription.start_date,
+                        Subscription.quantity,
+                        Subscription.predecessor_id.is_not(None),
+                        Subscription.buyer_reference,
+                    ).where(Subscription.member_id.between(first, last)),
+                    start,
+                    end,
+                    self.issuer_code,
+                ).order_by(Subscription.member_id, Subscription.id)
+            )
+            .all()
+        )
+        billed = set(
+            db.session.connection().scalars(
+                sa.select(InvoiceLine.subscription_id)
+                .join(Subscription, InvoiceLine.subscription_id == Subscription.id)
+                .where(
+                    Subscription.member_id.between(first, last),
+                    InvoiceLine.period_start.between(start, end),
+                )
+            )
+        )
+        lines, references = self._price(members, rows, billed)
+        if not lines:
+            return len(rows)
+        drafts = self._drafts()
+        new_keys = [key for key in lines if key not in drafts]
+        self._insert_invoices(new_keys, lines, references)
+        drafts = self._drafts()
+        line_rows, updates, created, grown = [], [], [], []
+        for key, key_lines in lines.items():
+            invoice_id, subtotal, reference = drafts[key]
+            line_rows.extend({**line, "invoice_id": invoice_id} for line in key_lines)
+            is_new = key in new_keys
+            if not is_new:  # a new draft was inserted with its totals
+                subtotal += sum(line["amount_cents"] for line in key_lines)
+            vat = vat_amount(subtotal, key_lines[0]["vat_rate"])  # one category per invoice
+            if not is_new:
+                updates.append(
+                    {
+                        "id": invoice_id,
+                        "subtotal_cents": subtotal,
+                        "vat_cents": vat,
+                        "total_cents": subtotal + vat,
+                        "buyer_reference": reference or references.get(key, ""),
+                    }
+                )
+            (created if is_new else grown).append(
+                {
+                    "invoice_id": invoice_id,
+                    "object_type": "invoice",
+                    "object_id": f"concept-{invoice_id}",
+                    "data": {
+                        "member": members[key[0]].code,
+                        "issuer": self.issuers[key[1]].code,
+                        "year": self.year,
+                        "lines": len(key_lines),
+                        "total_cents": subtotal + vat,
+                    },
+                }
+            )
+        db.session.connection().execute(InvoiceLine.__table__.insert(), line_rows)
+        if updates:
+            db.session.execute(sa.update(Invoice), updates)
+        self.report.lines_added += len(line_rows)
+        billing_events_bulk(self.actor, "invoice.created", created)
+        billing_events_bulk(self.actor, "invoice.lines_added", grown)
+        return len(rows)
+
+    def _price(self, members, rows, billed) -> tuple[dict[tuple, list[dict]], dict[tuple, str]]:
+        lines: dict[tuple, list[dict]] = defaultdict(list)
+        references: dict[tuple, str] = {}
+        for member_id, sub_id, product_id, sub_start, quantity, carried, reference in rows:
+            if sub_id in billed:
+                self.report.already_billed += 1
+                continue
+            member, product = members[member_id], self.products[product_id]
+            line = price_line(self.ctx, member, product, sub_start, quantity, carried_over=carried)
+            if isinstance(line, Skip):
+                self.report.skipped.append((member.code, product.code, line.reason))
+                continue
+            price = line.price
+            key = (member_id, product.issuer_id, price.vat_category)
+            if reference and not references.get(key):
+                references[key] = reference  # the first order number on the member's subscriptions
+            lines[key].append(
+                {
+                    "subscription_id": sub_id,
+                    "product_id": product_id,
+                    "price_id": price.id,
+                    "period_start": line.period_start,
+                    "period_end": line.period_end,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_code": line.unit_code,
+                    "unit_price": line.unit_price,
+                    "amount_cents": line.amount_cents,
+                    "billed_months": line.months,
+                    "vat_category": price.vat_category,
+                    "vat_rate": price.vat_rate,
+                    "legal_basis": price.legal_basis,
+                    "note": line.note,
+                    "corrects_line_id": None,
+                }
+            )
+        return lines, references
+
+    def _insert_invoices(self, keys: list[tuple], lines, references) -> None:
+        """New drafts with their totals; plain executemany (no RETURNING, which SQLAlchemy
+        turns into one INSERT per row on SQLite) - the ids are read back by their key."""
+        if not keys:
+            return
+        rows = []
+        for key in keys:
+            subtotal = sum(line["amount_cents"] for line in lines[key])
+            vat = vat_amount(subtotal, lines[key][0]["vat_rate"])
+            rows.append(
                 {
                     "kind": InvoiceKind.INVOICE,
                     "issuer_id": key[1],
                     "member_id": key[0],
-                    "year": year,
+                    "year": self.year,
                     "vat_category": key[2],
                     "status": InvoiceStatus.DRAFT,
                     "buyer_reference": references.get(key, ""),
                     "currency": "EUR",
-                    "subtotal_cents": 0,
-                    "vat_cents": 0,
-                    "total_cents": 0,
+                    "subtotal_cents": subtotal,
+                    "vat_cents": vat,
+                    "total_cents": subtotal + vat,
                     "reason": "",
                 }
-                for key in new_keys
-            ],
-        ).all()
-        for key, invoice_id in zip(new_keys, ids, strict=True):
-            drafts[key] = [invoice_id, 0, references.get(key, "")]
-        report.invoices_created += len(new_keys)
-    line_rows, updates, events = [], [], []
-    for key, key_lines in lines.items():
-        invoice_id, subtotal, reference = drafts[key]
-        for line in key_lines:
-            line_rows.append({**line, "invoice_id": invoice_id})
-        subtotal += sum(line["amount_cents"] for line in key_lines)
-        vat = vat_amount(subtotal, key_lines[0]["vat_rate"])  # one VAT category per invoice
-        drafts[key][1] = subtotal
-        updates.append(
-            {
-                "id": invoice_id,
-                "subtotal_cents": subtotal,
-                "vat_cents": vat,
-                "total_cents": subtotal + vat,
-                "buyer_reference": reference or references.get(key, ""),
-            }
-        )
-        events.append(
-            {
-                "invoice_id": invoice_id,
-                "object_type": "invoice",
-                "object_id": f"concept-{invoice_id}",
-                "data": {
-                    "member": members[key[0]].code,
-                    "issuer": issuers[key[1]].code,
-                    "year": year,
-                    "lines": len(key_lines),
-                    "total_cents": subtotal + vat,
-                    "new": key in new_keys,
-                },
-            }
-        )
-    if line_rows:
-        db.session.execute(InvoiceLine.__table__.insert(), line_rows)
-        db.session.execute(sa.update(Invoice), updates)
-        report.lines_added += len(line_rows)
-        created = [e for e in events if e["data"]["new"]]
-        billing_events_bulk(actor, "invoice.created", created)
-        billing_events_bulk(
-            actor, "invoice.lines_added", [e for e in events if not e["data"]["new"]]
-        )
+            )
+        db.session.connection().execute(Invoice.__table__.insert(), rows)
+        self.report.invoices_created += len(keys)
 
 
 def _finalize(actor, report, year, scope, issue_date) -> None:

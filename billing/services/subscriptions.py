@@ -21,6 +21,7 @@ from portal.audit import Actor
 from portal.db import db
 
 BINDING_UNTIL_TERM = {"vrijwillig_niet_vrijblijvend", "algemeen_bindend"}
+AUTOMATIC_BATCH = 5000  # members per batch of automatic subscriptions
 LIVE = (SubscriptionStatus.REQUESTED, SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING)
 
 
@@ -174,34 +175,50 @@ def add_exemption(
 
 def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
     """Every municipality active on 1 January takes part in every generally binding product.
-    Written in bulk (the same rows and events as subscribe(), without an ORM object each)."""
+    Written in bulk (the same rows and events as subscribe(), without an ORM object each), a
+    batch of members at a time so that memory does not grow with the number of members."""
     start = dt.date(year, 1, 1)
-    products = db.session.scalars(sa.select(Product).where(Product.automatic.is_(True))).all()
-    members = db.session.execute(
-        sa.select(Member.id, Member.code).where(
-            Member.kind == MemberKind.MUNICIPALITY,
-            sa.or_(Member.valid_from.is_(None), Member.valid_from <= start),
-            sa.or_(Member.valid_to.is_(None), Member.valid_to >= start),
-        )
-    ).all()
-    created = 0
-    for product in products:
-        if (product.term_start and start < product.term_start) or (
-            product.term_end and start > product.term_end
-        ):
-            continue
-        subscribed = set(
-            db.session.scalars(
-                sa.select(Subscription.member_id).where(
-                    Subscription.product_id == product.id, Subscription.status.in_(LIVE)
+    products = [
+        product
+        for product in db.session.scalars(sa.select(Product).where(Product.automatic.is_(True)))
+        if not (product.term_start and start < product.term_start)
+        and not (product.term_end and start > product.term_end)
+    ]
+    db.session.flush()  # read below through the connection, past the ORM
+    connection = db.session.connection()
+    created, last = 0, 0
+    while products:
+        members = connection.execute(
+            sa.select(Member.id, Member.code)
+            .where(
+                Member.id > last,
+                Member.kind == MemberKind.MUNICIPALITY,
+                sa.or_(Member.valid_from.is_(None), Member.valid_from <= start),
+                sa.or_(Member.valid_to.is_(None), Member.valid_to >= start),
+            )
+            .order_by(Member.id)
+            .limit(AUTOMATIC_BATCH)
+        ).all()
+        if not members:
+            break
+        first, last = members[0].id, members[-1].id
+        for product in products:
+            subscribed = set(
+                connection.scalars(
+                    sa.select(Subscription.member_id).where(
+                        Subscription.product_id == product.id,
+                        Subscription.status.in_(LIVE),
+                        Subscription.member_id.between(first, last),
+                    )
                 )
             )
-        )
-        missing = [(member_id, code) for member_id, code in members if member_id not in subscribed]
-        for chunk in range(0, len(missing), 5000):
-            part = missing[chunk : chunk + 5000]
-            ids = db.session.scalars(
-                sa.insert(Subscription).returning(Subscription.id, sort_by_parameter_order=True),
+            missing = [
+                (member_id, code) for member_id, code in members if member_id not in subscribed
+            ]
+            if not missing:
+                continue
+            connection.execute(
+                Subscription.__table__.insert(),
                 [
                     {
                         "member_id": member_id,
@@ -214,9 +231,9 @@ def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
                         "contact_name": "",
                         "contact_email": "",
                     }
-                    for member_id, _ in part
+                    for member_id, _ in missing
                 ],
-            ).all()
+            )
             # One event per batch names every member subscribed; the rows carry the details.
             billing_event(
                 actor,
@@ -226,11 +243,11 @@ def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
                     "start_date": start,
                     "automatic": True,
                     "status": SubscriptionStatus.ACTIVE,
-                    "subscriptions": len(ids),
-                    "members": [code for _, code in part],
+                    "subscriptions": len(missing),
+                    "members": [code for _, code in missing],
                 },
             )
-            created += len(part)
+            created += len(missing)
     return created
 
 

@@ -66,6 +66,8 @@ class Member(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), index=True)
     alias: Mapped[str | None] = mapped_column(sa.String(120))
     province: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Organisatie-identificatienummer (Logius, 20 digits): the member's id on e-invoices.
+    oin: Mapped[str | None] = mapped_column(sa.String(20))
     valid_from: Mapped[dt.date | None]
     valid_to: Mapped[dt.date | None]
 

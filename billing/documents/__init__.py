@@ -1,0 +1,1 @@
+"""Finished invoice documents, independent of the database: the e-invoice and the PDF."""
