@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import Blueprint, Flask, jsonify, request
 
-from billing import queries
+from billing import delivery, queries
 from billing.models import Product
 from billing.money import euros, vat_amount
 from billing.pricing import PricingContext, Skip, price_line
@@ -57,6 +57,16 @@ def invoice(number: str, user):
     if found is None or not can_view(user, found):
         raise ApiError(404, f"geen factuur {number}")
     return jsonify(queries.invoice_json(found))
+
+
+@bp.get("/invoices/<number>.<any(xml, pdf):extension>")
+@token_required(*FINANCE_READERS)
+def invoice_document(number: str, extension: str, user):
+    """The e-invoice (UBL XML) or the PDF, as issued."""
+    found = queries.invoice_by_number(number)
+    if found is None or not can_view(user, found) or found.number is None:
+        raise ApiError(404, f"geen factuur {number}")
+    return delivery.download(found, extension)
 
 
 @bp.post("/quotes")

@@ -3,7 +3,10 @@
 import datetime as dt
 
 import click
+import sqlalchemy as sa
 
+from billing import outbox
+from billing.models import OutboxMessage, OutboxStatus
 from billing.services import BillingError
 from billing.services.runs import run_invoices
 from portal.audit import Actor
@@ -51,3 +54,22 @@ def run(year, issuer_code, finalize, issue_date):
         click.echo(f"Overgeslagen ({len(report.skipped)}):")
         for member, product, reason in report.skipped:
             click.echo(f"  {member} {product}: {reason}")
+    if report.refused:
+        click.echo(f"Niet definitief gemaakt ({len(report.refused)}), blijven concept:")
+        for member, issuer, reason in report.refused:
+            click.echo(f"  {member} {issuer}: {reason}")
+
+
+@billing.command("outbox")
+@click.option("--retry-failed", is_flag=True, help="Zet mislukte berichten eerst opnieuw klaar")
+def send_outbox(retry_failed: bool) -> None:
+    """Verstuur de wachtende factuurmails (PDF + e-factuur) nu."""
+    if retry_failed:
+        failed = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+        ).all()
+        for message in failed:
+            outbox.retry(CLI_ACTOR, message)
+        db.session.commit()
+    counts = outbox.send_pending(CLI_ACTOR)
+    click.echo(f"{counts['sent']} verzonden, {counts['failed']} mislukt.")

@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask
 
+from billing import outbox
 from billing.services.payments import send_reminders
 from billing.services.runs import run_invoices
 from portal.audit import Actor
@@ -46,3 +47,16 @@ def daily_overdue_check(app: Flask, today: dt.date | None = None) -> None:
             logger.exception("overdue check failed")
             raise
         logger.info("overdue check: %s reminders", sent)
+
+
+def send_outbox(app: Flask) -> None:
+    """Deliver queued invoice emails (each claimed and committed on its own)."""
+    with app.app_context():
+        try:
+            counts = outbox.send_pending(SCHEDULER)
+        except Exception:
+            db.session.rollback()
+            logger.exception("sending the outbox failed")
+            raise
+        if counts["sent"] or counts["failed"]:
+            logger.info("outbox: %s sent, %s failed", counts["sent"], counts["failed"])

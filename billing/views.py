@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from billing import queries
+from billing import delivery, queries
 from billing.forms import SubscribeForm
 from billing.models import Product
 from billing.pricing import PricingContext, price_line
@@ -46,6 +46,20 @@ def invoice(number: str):
     return render_template(
         "billing/invoice.html", invoice=found, vat=vat_breakdown(found), due=amount_due(found)
     )
+
+
+@bp.get("/facturen/<number>.xml")
+@role_required(*FINANCE)
+def invoice_xml(number: str):
+    found = visible_or_404(current_user, queries.invoice_by_number(number), "invoice", number)
+    return delivery.download(found, "xml")
+
+
+@bp.get("/facturen/<number>.pdf")
+@role_required(*FINANCE)
+def invoice_pdf(number: str):
+    found = visible_or_404(current_user, queries.invoice_by_number(number), "invoice", number)
+    return delivery.download(found, "pdf")
 
 
 @bp.get("/abonnementen/")

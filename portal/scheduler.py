@@ -7,6 +7,7 @@ import logging
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 JOBS = {
     "billing.yearly_invoice_run": tasks.yearly_invoice_run,
     "billing.daily_overdue_check": tasks.daily_overdue_check,
+    "billing.send_outbox": tasks.send_outbox,
 }
 
 
@@ -28,6 +30,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     triggers = {
         "billing.yearly_invoice_run": CronTrigger(month=month, day=day, hour=6, timezone=zone),
         "billing.daily_overdue_check": CronTrigger(hour=7, timezone=zone),
+        "billing.send_outbox": IntervalTrigger(minutes=1, timezone=zone),
     }
     for job_id, function in JOBS.items():
         scheduler.add_job(

@@ -46,6 +46,8 @@ class RunReport:
     finalized: int = 0
     totals_per_issuer: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Drafts that finalisation refused (member, issuer, why): they stay drafts.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _live(stmt, start: dt.date, end: dt.date, issuer_code: str | None):
@@ -135,6 +137,7 @@ def run_invoices(
             "lines_added": report.lines_added,
             "skipped": len(report.skipped),
             "finalized": report.finalized,
+            "refused": len(report.refused),
         },
     )
     return report
@@ -341,6 +344,12 @@ def _finalize(actor, report, year, scope, issue_date) -> None:
         .order_by(Invoice.issuer_id, Member.name)
     )
     for invoice in db.session.scalars(stmt).all():
-        if invoice.lines:
-            invoices.finalize(actor, invoice, issue_date)
+        if not invoice.lines:
+            continue
+        try:
+            with db.session.begin_nested():  # a refused invoice takes back only its own number
+                invoices.finalize(actor, invoice, issue_date)
+        except BillingError as refused:
+            report.refused.append((invoice.member.code, invoice.issuer.code, str(refused)))
+        else:
             report.finalized += 1

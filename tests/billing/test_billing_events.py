@@ -154,4 +154,5 @@ def test_an_invoice_run_is_logged_and_audited(events, audit_events):
         "lines_added": report.lines_added,
         "skipped": 4,
         "finalized": 380,
+        "refused": 0,
     }

@@ -99,6 +99,8 @@ POLICY = {
     "catalogue_admin.criterion": ADMIN,
     "billing.invoices": Roles(FINANCE),
     "billing.invoice": Roles(FINANCE, owned=True),
+    "billing.invoice_xml": Roles(FINANCE, owned=True),
+    "billing.invoice_pdf": Roles(FINANCE, owned=True),
     "billing.subscription_list": Roles(SUBSCRIBERS),
     "billing.subscribe": Roles(frozenset({Role.GEMEENTE_IT})),
     "finance.index": Roles(STAFF),
@@ -111,6 +113,7 @@ POLICY = {
     "billing_api.subscriptions": Roles(SUBSCRIBERS),
     "billing_api.invoices": Roles(FINANCE),
     "billing_api.invoice": Roles(FINANCE, owned=True),
+    "billing_api.invoice_document": Roles(FINANCE, owned=True),
     "billing_api.quote": Roles(SUBSCRIBERS),
     "meetings.index": PUBLIC,
     "meetings.show": PUBLIC,
@@ -269,6 +272,8 @@ def _requests(rule, objects: dict):
     values = {k: v for k, v in objects.items() if k in rule.arguments}
     if "action" in rule.arguments:
         values["action"] = ACTIONS[rule.endpoint]
+    if "extension" in rule.arguments:
+        values["extension"] = "xml"
     if rule.endpoint == "catalogue_admin.criterion":
         values["code"] = objects["criterion"]
     elif rule.endpoint == "finance.reconciliation":
