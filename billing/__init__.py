@@ -5,7 +5,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from billing import api, cli, finance_views, views
+    from billing import (
+        api,
+        cli,
+        finance_documents_views,  # noqa: F401  (adds its routes to finance_views.bp)
+        finance_views,
+        views,
+    )
 
     app.cli.add_command(cli.billing)
     app.register_blueprint(views.bp)

@@ -56,3 +56,30 @@ class CreditNoteForm(FlaskForm):
 
 class StatementForm(FlaskForm):
     statement = FileField("Rekeningafschrift (camt.053, XML)", validators=[FileRequired()])
+
+
+class AccountForm(FlaskForm):
+    """A member's invoice details; the service validates formats (postcode, OIN, KvK)."""
+
+    legal_name = StringField("Naam op de factuur", validators=[DataRequired(), Length(max=200)])
+    street = StringField(
+        "Adres (straat en nummer of postbus)", validators=[DataRequired(), Length(max=200)]
+    )
+    postal_code = StringField("Postcode", validators=[DataRequired(), Length(max=10)])
+    city = StringField("Plaats", validators=[DataRequired(), Length(max=100)])
+    oin = StringField("OIN (20 cijfers)", validators=[Optional(), Length(max=20)])
+    kvk = StringField(
+        "KvK-nummer (8 cijfers, als er geen OIN is)", validators=[Optional(), Length(max=8)]
+    )
+    buyer_reference = StringField(
+        "Standaard inkoopnummer (als een abonnement er geen heeft)",
+        validators=[Optional(), Length(max=100)],
+    )
+    contact_name = StringField("Contactpersoon facturen", validators=[Optional(), Length(max=120)])
+    email = EmailField(
+        "E-mail voor facturen (PDF en e-factuur)", validators=[Optional(), Length(max=255)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token."""

@@ -15,6 +15,7 @@ from billing.models import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    OutboxMessage,
     Product,
     Subscription,
     SubscriptionStatus,
@@ -103,6 +104,12 @@ POLICY = {
     "billing.invoice_pdf": Roles(FINANCE, owned=True),
     "billing.subscription_list": Roles(SUBSCRIBERS),
     "billing.subscribe": Roles(frozenset({Role.GEMEENTE_IT})),
+    "finance.dashboard": Roles(STAFF),
+    "finance.export": Roles(STAFF),
+    "finance.accounts_index": Roles(STAFF),
+    "finance.account": Roles(STAFF),
+    "finance.outbox_index": Roles(STAFF),
+    "finance.outbox_retry": Roles(STAFF),
     "finance.index": Roles(STAFF),
     "finance.reconciliation": Roles(STAFF),
     "finance.receivables": Roles(STAFF),
@@ -231,6 +238,9 @@ def _objects() -> dict:
         "user_id": other.id,
         "filename": "samen.css",
         "criterion": criterion.code,
+        "kind": "debiteuren",
+        "fmt": "csv",
+        "message_id": db.session.scalar(sa.select(OutboxMessage.id).limit(1)),
     }
 
 
