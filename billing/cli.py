@@ -4,8 +4,10 @@ import datetime as dt
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
 from billing import outbox
+from billing.documents import batch
 from billing.models import OutboxMessage, OutboxStatus
 from billing.services import BillingError
 from billing.services.runs import run_invoices
@@ -73,3 +75,22 @@ def send_outbox(retry_failed: bool) -> None:
         db.session.commit()
     counts = outbox.send_pending(CLI_ACTOR)
     click.echo(f"{counts['sent']} verzonden, {counts['failed']} mislukt.")
+
+
+@billing.command("pdf")
+@click.option("--year", type=click.IntRange(2016, 2100), help="Alleen facturen van dit jaar")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True)
+def render_pdfs(year, workers) -> None:
+    """Maak de PDF's van definitieve facturen die er nog geen hebben (parallel)."""
+    config = {
+        key: current_app.config[key]
+        for key in ("SAMEN_ENV", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY")
+    }
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            click.echo(f"  {done}/{total} PDF's")
+
+    count = batch.render_missing(config, year, workers, progress)
+    db.session.commit()
+    click.echo(f"{count} PDF's gemaakt.")
