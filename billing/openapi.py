@@ -219,6 +219,35 @@ OPENAPI_PATHS = {
             },
         }
     },
+    "/invoices/{number}.{extension}": {
+        "get": {
+            "summary": "De e-factuur (UBL 2.1, SI-UBL 2.0) of de PDF van een factuur of creditnota",
+            "security": _SECURE,
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": _S},
+                {
+                    "name": "extension",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["xml", "pdf"]},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Het document zoals uitgegeven (altijd dezelfde bytes)",
+                    "content": {
+                        "application/xml": {"schema": {"type": "string"}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                "404": {
+                    "description": "Onbekend, een concept, of van een ander lid",
+                    "content": _ERR,
+                },
+                **_AUTH_ERRORS,
+            },
+        }
+    },
     "/quotes": {
         "post": {
             "summary": "Wat een product een lid in een jaar kost (er wordt niets opgeslagen)",
