@@ -93,7 +93,10 @@ def send_pending(actor: Actor, now: dt.datetime | None = None, limit: int = 500)
             break
         try:
             deliver(compose(message), message.id)
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:  # any failure is recorded and retried, never lost
+            message_id = message.id
+            db.session.rollback()  # whatever composing left half-done
+            message = db.session.get(OutboxMessage, message_id)
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.FAILED

@@ -85,8 +85,21 @@ def _secret_key(env: str, instance: Path) -> str:
     return path.read_text().strip()
 
 
+#: Settings with a fixed set of values: a typo must stop the start, not switch a check off.
+CHOICES = {
+    "EINVOICE_PROFILE": ("si-ubl", "peppol"),
+    "EINVOICE_VALIDATION": ("if-available", "required", "off"),
+    "MAIL_BACKEND": ("smtp", "folder"),
+}
+
+
 def _check(config: dict) -> None:
     if config["SAMEN_ENV"] == "production" and config.get("DEBUG"):
         raise ConfigurationError("debugmodus is niet toegestaan in productie")
     if config["SAMEN_ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY is te kort (minimaal 32 tekens) voor productie")
+    for key, allowed in CHOICES.items():
+        if config.get(key) not in allowed:
+            raise ConfigurationError(
+                f"{key}={config.get(key)!r} is ongeldig; kies uit {', '.join(allowed)}"
+            )

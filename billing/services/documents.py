@@ -26,8 +26,10 @@ class DocumentRejected(BillingError):
         self.findings = findings
         rules = ", ".join(sorted({f.rule for f in findings}))
         first = findings[0].text if findings else ""
+        # Not the number: it is taken back with the refusal and goes to the next invoice.
+        draft = f"concept {invoice.id} ({invoice.member.code}, {invoice.issuer.code})"
         super().__init__(
-            f"e-factuur {invoice.number} voldoet niet aan SI-UBL 2.0/EN 16931 ({rules}): {first}"
+            f"e-factuur van {draft} voldoet niet aan SI-UBL 2.0/EN 16931 ({rules}): {first}"
         )
 
 
@@ -67,7 +69,7 @@ def issue(invoice: Invoice, account: BillingAccount) -> InvoiceDocument:
     xml = build_ubl(document, profile)
     validated_with = ""
     mode = current_app.config["EINVOICE_VALIDATION"]
-    if mode == "required" or (mode == "if-available" and validation.rules_available()):
+    if mode != "off" and (mode != "if-available" or validation.rules_available()):
         failures = [f for f in validation.validate(xml, profile) if f.is_failure]
         if failures:
             raise DocumentRejected(invoice, failures)

