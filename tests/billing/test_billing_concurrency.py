@@ -19,11 +19,13 @@ from sqlalchemy.exc import DBAPIError
 from billing.models import (
     BillingEvent,
     Invoice,
+    InvoiceDocument,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     Issuer,
     NumberSeries,
+    OutboxMessage,
     Payment,
     VatCategory,
 )
@@ -137,6 +139,8 @@ def _clean_up(connection: sa.Connection, billing_baseline: int, audit_baseline: 
     if issuer_id is not None:
         invoice_ids = sa.select(Invoice.id).where(Invoice.issuer_id == issuer_id)
         connection.execute(sa.delete(Payment).where(Payment.invoice_id.in_(invoice_ids)))
+        for table in (OutboxMessage, InvoiceDocument):
+            connection.execute(sa.delete(table).where(table.invoice_id.in_(invoice_ids)))
         connection.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(invoice_ids)))
         connection.execute(sa.delete(Invoice).where(Invoice.issuer_id == issuer_id))
         connection.execute(sa.delete(NumberSeries).where(NumberSeries.issuer_id == issuer_id))
