@@ -10,6 +10,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.nl import btw
 
 from billing.models import Issuer, Price, PriceKind, PriceTier, Product
+from billing.services.accounts import validated_oin
 from billing.services.errors import BillingError
 from billing.services.log import billing_event
 from portal.audit import Actor
@@ -34,6 +35,7 @@ def validated_issuer_fields(fields: dict) -> dict:
             raise BillingError(f"btw-nummer {fields['vat_id']!r} is ongeldig") from None
     if not fields.get("legal_name", "").strip():
         raise BillingError("een uitgever heeft een juridische naam")
+    fields["oin"] = validated_oin(fields.get("oin"))
     return fields
 
 

@@ -248,6 +248,7 @@ def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
                 },
             )
             created += len(missing)
+        db.session.flush()  # write this batch's events now: pending, they would pile up
     return created
 
 

@@ -229,6 +229,8 @@ def test_a_valid_issuer_is_saved_normalised(events):
         ("kvk", "1234567a"),
         ("kvk", ""),
         ("legal_name", "  "),
+        ("oin", "1234"),
+        ("oin", "0000000100222064700A"),
     ],
 )
 def test_an_issuer_with_a_bad_identifier_is_refused(field, value, events):
