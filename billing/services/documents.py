@@ -2,16 +2,18 @@
 against the official rules before anything is issued), the PDF on first download, and the
 email to the member's invoice contact through the outbox.
 
-Called inside the finalising transaction: when validation fails the whole finalisation rolls
-back (the number with it, so the series stays gapless) and the message names the rules.
+Called inside the finalising transaction, before anything is written: when validation fails
+nothing changes (no number is taken) and the message names the rules.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
 from billing.documents import pdf, snapshot, validation
+from billing.documents.model import Document
 from billing.documents.ubl import build_ubl
 from billing.models import BillingAccount, Invoice, InvoiceDocument, OutboxMessage
 from billing.services import invoices
@@ -45,23 +47,31 @@ def account_of(invoice: Invoice) -> BillingAccount:
     return account
 
 
-def check_issuable(invoice: Invoice) -> BillingAccount:
+def check_issuable(
+    invoice: Invoice, account: BillingAccount | None = None
+) -> tuple[BillingAccount, str]:
     """What the e-invoice needs before a number is taken: invoice details and an order number
-    (the account's standard reference when the subscriptions gave none)."""
-    account = account_of(invoice)
-    if not invoice.buyer_reference:
-        invoice.buyer_reference = account.buyer_reference
-    if not invoice.buyer_reference:
+    (the account's standard reference when the subscriptions gave none). Changes nothing."""
+    account = account or account_of(invoice)
+    reference = invoice.buyer_reference or account.buyer_reference
+    if not reference:
         raise BillingError(
             f"{invoice.debtor.name} heeft geen inkoopnummer (buyer reference) opgegeven;"
             " dat is verplicht op een e-factuur (BR-NL-2)"
         )
-    return account
+    return account, reference
 
 
-def issue(invoice: Invoice, account: BillingAccount) -> InvoiceDocument:
-    """Snapshot, build, validate and store the e-invoice of a just-numbered invoice; queue its
-    delivery. Raises DocumentRejected when the official rules reject it."""
+@dataclass(frozen=True)
+class Prepared:
+    document: Document
+    xml: bytes
+    validated_with: str
+
+
+def prepare(invoice: Invoice, account: BillingAccount) -> Prepared:
+    """Snapshot and build the e-invoice of an invoice that has its number and dates (not yet
+    written), and validate it. Raises DocumentRejected when the official rules reject it."""
     profile = current_app.config["EINVOICE_PROFILE"]
     document = snapshot.document_for(
         invoice, invoice.debtor, account, invoices.vat_breakdown(invoice)
@@ -74,13 +84,18 @@ def issue(invoice: Invoice, account: BillingAccount) -> InvoiceDocument:
         if failures:
             raise DocumentRejected(invoice, failures)
         validated_with = ", ".join(r.name for r in validation.PROFILES[profile])
+    return Prepared(document, xml, validated_with)
+
+
+def store(invoice: Invoice, account: BillingAccount, prepared: Prepared) -> InvoiceDocument:
+    """Keep the issued documents and queue their delivery, in the finalising transaction."""
     stored = InvoiceDocument(
         invoice=invoice,
-        profile=profile,
-        snapshot=snapshot.to_json(document),
-        xml=xml,
-        xml_sha256=hashlib.sha256(xml).hexdigest(),
-        validated_with=validated_with,
+        profile=current_app.config["EINVOICE_PROFILE"],
+        snapshot=snapshot.to_json(prepared.document),
+        xml=prepared.xml,
+        xml_sha256=hashlib.sha256(prepared.xml).hexdigest(),
+        validated_with=prepared.validated_with,
     )
     db.session.add(stored)
     if account.email:

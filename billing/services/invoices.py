@@ -10,7 +10,14 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from billing.models import Invoice, InvoiceKind, InvoiceStatus, NumberSeries, Payment
+from billing.models import (
+    BillingAccount,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    NumberSeries,
+    Payment,
+)
 from billing.money import vat_amount
 from billing.services import documents
 from billing.services.errors import BillingError, IllegalTransition
@@ -84,40 +91,59 @@ def recompute_totals(invoice: Invoice) -> None:
     invoice.total_cents = invoice.subtotal_cents + invoice.vat_cents
 
 
-def _next_number(invoice: Invoice) -> str:
-    """The next number of the issuer's series for this kind and year, gapless: the series row
-    is locked until the finalising transaction ends (SELECT ... FOR UPDATE on PostgreSQL;
-    SQLite serialises writers)."""
-    key = (invoice.issuer_id, invoice.year, invoice.kind)
-
-    def locked():
-        return db.session.scalar(
-            sa.select(NumberSeries)
-            .where(
-                NumberSeries.issuer_id == key[0],
-                NumberSeries.year == key[1],
-                NumberSeries.kind == key[2],
-            )
-            .with_for_update()
+def _locked_series(invoice: Invoice) -> NumberSeries | None:
+    """The issuer's number series for this kind and year, locked until the finalising
+    transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so
+    numbers stay gapless. None before the series' first number."""
+    return db.session.scalar(
+        sa.select(NumberSeries)
+        .where(
+            NumberSeries.issuer_id == invoice.issuer_id,
+            NumberSeries.year == invoice.year,
+            NumberSeries.kind == invoice.kind,
         )
+        .with_for_update()
+    )
 
-    series = locked()
+
+def _take_number(invoice: Invoice, series: NumberSeries | None) -> int:
+    """Use the next number of the series, creating the series for its first number."""
     if series is None:
         try:
             with db.session.begin_nested():
-                db.session.add(NumberSeries(issuer_id=key[0], year=key[1], kind=key[2]))
+                db.session.add(
+                    NumberSeries(issuer_id=invoice.issuer_id, year=invoice.year, kind=invoice.kind)
+                )
         except IntegrityError:
             pass  # another transaction created it first
-        series = locked()
+        series = _locked_series(invoice)
     series.last_number += 1
+    return series.last_number
+
+
+def _number(invoice: Invoice, sequence: int) -> str:
     infix = "" if invoice.kind is InvoiceKind.INVOICE else "CN-"
-    return f"{invoice.issuer.code}-{infix}{invoice.year}-{series.last_number:05d}"
+    return f"{invoice.issuer.code}-{infix}{invoice.year}-{sequence:05d}"
 
 
-def finalize(actor: Actor, invoice: Invoice, issue_date: dt.date) -> Invoice:
+FROZEN_ON_FINALISING = ("number", "issue_date", "due_date", "buyer_reference")
+
+
+def finalize(
+    actor: Actor, invoice: Invoice, issue_date: dt.date, account: BillingAccount | None = None
+) -> Invoice:
     """Number, date and freeze a draft, in the caller's transaction. The invoice row is locked
-    first, so two sessions finalising the same draft cannot both number it."""
-    db.session.refresh(invoice, with_for_update=True)
+    first, so two sessions finalising the same draft cannot both number it. `account`: the
+    debtor's invoice details when the caller already has them (the run loads them at once).
+
+    The e-invoice is built and checked against the official rules with the number it will
+    get before anything is written: a refused document leaves the draft and the number
+    series exactly as they were, without needing a savepoint."""
+    status = db.session.scalar(
+        sa.select(Invoice.status).where(Invoice.id == invoice.id).with_for_update()
+    )
+    if status is not invoice.status:  # changed since it was loaded: take the current state
+        db.session.refresh(invoice)
     if invoice.status is not InvoiceStatus.DRAFT:
         raise IllegalTransition(
             f"{invoice.number or 'concept'} is al definitief ({invoice.status.label})"
@@ -127,14 +153,27 @@ def finalize(actor: Actor, invoice: Invoice, issue_date: dt.date) -> Invoice:
     recompute_totals(invoice)
     if invoice.total_cents <= 0:
         raise BillingError("een factuur met een totaal van € 0 of minder wordt niet verstuurd")
-    account = documents.check_issuable(invoice)
-    invoice.number = _next_number(invoice)
-    invoice.issue_date = issue_date
-    invoice.due_date = issue_date + dt.timedelta(days=invoice.issuer.payment_days)
+    with db.session.no_autoflush:  # one flush per invoice, at the end
+        account, reference = documents.check_issuable(invoice, account)
+        series = _locked_series(invoice)
+        invoice.number = _number(invoice, (series.last_number if series else 0) + 1)
+        invoice.issue_date = issue_date
+        invoice.due_date = issue_date + dt.timedelta(days=invoice.issuer.payment_days)
+        invoice.buyer_reference = reference
+        try:
+            document = documents.prepare(invoice, account)
+        except BillingError:
+            db.session.expire(invoice, FROZEN_ON_FINALISING)  # back to the draft's values
+            raise
+    taken = _take_number(invoice, series)
+    if invoice.number != _number(invoice, taken):
+        # A concurrent finalisation created the series first: build again with the number
+        # we got (the document differs only in it).
+        invoice.number = _number(invoice, taken)
+        document = documents.prepare(invoice, account)
     invoice.finalized_at = utcnow()
     transition(invoice, InvoiceStatus.OPEN)
-    db.session.flush()
-    documents.issue(invoice, account)
+    documents.store(invoice, account, document)
     billing_event(
         actor,
         "invoice.finalized",

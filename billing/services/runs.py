@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from billing.models import (
+    BillingAccount,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -342,13 +344,27 @@ def _finalize(actor, report, year, scope, issue_date) -> None:
             Invoice.issuer_id.in_(scope),
         )
         .order_by(Invoice.issuer_id, Member.name)
+        .options(  # what finalising and the e-invoice read, loaded up front for all drafts
+            orm.selectinload(Invoice.lines).joinedload(InvoiceLine.product),
+            orm.joinedload(Invoice.member),
+            orm.joinedload(Invoice.collect_from),
+            orm.joinedload(Invoice.issuer),
+        )
     )
-    for invoice in db.session.scalars(stmt).all():
+    drafts = db.session.scalars(stmt).unique().all()
+    accounts = {
+        a.member_id: a
+        for a in db.session.scalars(
+            sa.select(BillingAccount).where(
+                BillingAccount.member_id.in_({i.debtor.id for i in drafts})
+            )
+        )
+    }
+    for invoice in drafts:
         if not invoice.lines:
             continue
-        try:
-            with db.session.begin_nested():  # a refused invoice takes back only its own number
-                invoices.finalize(actor, invoice, issue_date)
+        try:  # a refusal changes nothing
+            invoices.finalize(actor, invoice, issue_date, accounts.get(invoice.debtor.id))
         except BillingError as refused:
             report.refused.append((invoice.member.code, invoice.issuer.code, str(refused)))
         else:

@@ -218,7 +218,7 @@ def test_validation_off_or_without_rules_issues_unvalidated(app, monkeypatch, tm
 @pytest.mark.parametrize("mode", ["requried", "Required", "yes"])
 def test_an_unknown_validation_mode_is_refused_at_start(monkeypatch, tmp_path, mode):
     """Only "if-available", "required" and "off" exist; any other value used to disable the
-    check silently (documents.issue validates only for the two known modes)."""
+    check silently (documents.prepare validates unless the mode is "off")."""
     monkeypatch.setenv("SAMEN_EINVOICE_VALIDATION", mode)
     with pytest.raises(ConfigurationError, match="EINVOICE_VALIDATION"):
         load_config(str(tmp_path), {"SAMEN_ENV": "testing"})
