@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from billing.models import (
     BillingAccount,
@@ -91,34 +91,26 @@ def recompute_totals(invoice: Invoice) -> None:
     invoice.total_cents = invoice.subtotal_cents + invoice.vat_cents
 
 
-def _locked_series(invoice: Invoice) -> NumberSeries | None:
-    """The issuer's number series for this kind and year, locked until the finalising
-    transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so
-    numbers stay gapless. None before the series' first number."""
+def _locked_series(invoice: Invoice) -> NumberSeries:
+    """The issuer's number series for this kind and year, created when missing (INSERT ... ON
+    CONFLICT DO NOTHING: concurrent first numbers need no savepoint) and locked until the
+    finalising transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises
+    writers), so numbers stay gapless."""
+    key = {"issuer_id": invoice.issuer_id, "year": invoice.year, "kind": invoice.kind}
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    db.session.execute(
+        insert(NumberSeries.__table__)
+        .values(**key, last_number=0)
+        .on_conflict_do_nothing(index_elements=list(key))
+    )
     return db.session.scalar(
         sa.select(NumberSeries)
-        .where(
-            NumberSeries.issuer_id == invoice.issuer_id,
-            NumberSeries.year == invoice.year,
-            NumberSeries.kind == invoice.kind,
-        )
+        .filter_by(**key)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
-
-
-def _take_number(invoice: Invoice, series: NumberSeries | None) -> int:
-    """Use the next number of the series, creating the series for its first number."""
-    if series is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    NumberSeries(issuer_id=invoice.issuer_id, year=invoice.year, kind=invoice.kind)
-                )
-        except IntegrityError:
-            pass  # another transaction created it first
-        series = _locked_series(invoice)
-    series.last_number += 1
-    return series.last_number
 
 
 def _number(invoice: Invoice, sequence: int) -> str:
@@ -156,7 +148,7 @@ def finalize(
     with db.session.no_autoflush:  # one flush per invoice, at the end
         account, reference = documents.check_issuable(invoice, account)
         series = _locked_series(invoice)
-        invoice.number = _number(invoice, (series.last_number if series else 0) + 1)
+        invoice.number = _number(invoice, series.last_number + 1)
         invoice.issue_date = issue_date
         invoice.due_date = issue_date + dt.timedelta(days=invoice.issuer.payment_days)
         invoice.buyer_reference = reference
@@ -165,12 +157,7 @@ def finalize(
         except BillingError:
             db.session.expire(invoice, FROZEN_ON_FINALISING)  # back to the draft's values
             raise
-    taken = _take_number(invoice, series)
-    if invoice.number != _number(invoice, taken):
-        # A concurrent finalisation created the series first: build again with the number
-        # we got (the document differs only in it).
-        invoice.number = _number(invoice, taken)
-        document = documents.prepare(invoice, account)
+    series.last_number += 1
     invoice.finalized_at = utcnow()
     transition(invoice, InvoiceStatus.OPEN)
     documents.store(invoice, account, document)
