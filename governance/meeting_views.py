@@ -6,7 +6,17 @@ import datetime as dt
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from governance import meeting_queries, meetings, polls
@@ -17,6 +27,7 @@ from portal.audit import Actor
 from portal.auth.models import Role
 from portal.db import db
 from portal.permissions import role_required
+from portal.security import with_inline_styles
 
 bp = Blueprint("meetings", __name__, template_folder="templates")
 chair_only = role_required(Role.VNG_ADMIN)
@@ -253,10 +264,12 @@ def minutes(meeting_id: int):
             )
         return redirect(url_for("meetings.minutes", meeting_id=meeting_id))
     drafts = meetings.draft_minutes(meeting)
-    template = (
-        "meetings/minutes_export.html" if request.args.get("export") else "meetings/minutes.html"
+    if request.args.get("export"):
+        html = render_template("meetings/minutes_export.html", meeting=meeting, drafts=drafts)
+        return with_inline_styles(make_response(html))
+    return render_template(
+        "meetings/minutes.html", meeting=meeting, drafts=drafts, is_chair=is_chair
     )
-    return render_template(template, meeting=meeting, drafts=drafts, is_chair=is_chair)
 
 
 @bp.get("/vergaderingen/<int:meeting_id>/notulen.pdf")

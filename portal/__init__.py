@@ -39,13 +39,14 @@ def create_app(config: dict | None = None) -> Flask:
     from billing import init_app as init_billing
     from catalogue import init_app as init_catalogue
     from governance import init_app as init_governance
-    from portal import api, auth, cli, formatting, views
+    from portal import api, auth, cli, formatting, security, views
     from portal.audit import views as audit_views
 
     auth.init_app(app)
     audit_views.init_app(app)
     cli.init_app(app)
     formatting.init_app(app)
+    security.init_app(app)
     views.init_app(app)
     init_governance(app)
     init_catalogue(app)

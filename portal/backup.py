@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from portal.db import db
@@ -43,6 +44,7 @@ def _check(path: Path) -> None:
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
 def backup(path: Path) -> None:
     """Maak een consistente kopie van de SQLite-database in PATH (terwijl de portal draait)."""
     database = _sqlite_path()
@@ -64,6 +66,7 @@ def backup(path: Path) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Niet om bevestiging vragen")
+@with_appcontext
 def restore(path: Path, yes: bool) -> None:
     """Zet de database terug uit een kopie in PATH; vervangt alle huidige gegevens."""
     database = _sqlite_path()

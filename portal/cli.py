@@ -68,7 +68,10 @@ def _seed_demo() -> None:
 
 
 def init_app(app) -> None:
+    from portal.backup import backup, restore
     from portal.scheduler import scheduler_command
 
     app.cli.add_command(seed)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)

@@ -27,6 +27,13 @@ CSP = "; ".join(
     )
 )
 HSTS = "max-age=63072000; includeSubDomains"
+#: For standalone documents with their own <style> (the minutes export, meant to be saved).
+CSP_INLINE_STYLES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def with_inline_styles(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP_INLINE_STYLES
+    return response
 
 
 def _headers(app: Flask):
