@@ -83,6 +83,10 @@ def _pick(header: list[str], names: tuple[str, ...], prefix: str | None = None) 
     return None
 
 
+#: Far above any municipality (Amsterdam: 854 047 in 2017), far below the column's limit.
+MAX_INHABITANTS = 5_000_000
+
+
 def parse_population_csv(text: str) -> tuple[list[PopulationRow], list[RowError]]:
     """Rows and format errors of a CSV text (comma or semicolon separated, optional BOM)."""
     text = text.lstrip("\ufeff")
@@ -127,6 +131,10 @@ def parse_population_csv(text: str) -> tuple[list[PopulationRow], list[RowError]
         elif not count_text.isdigit() or not count_text.isascii():
             errors.append(
                 RowError(line, f"{code}: inwoners {count_text!r} is geen geheel getal ≥ 0")
+            )
+        elif int(count_text) > MAX_INHABITANTS:
+            errors.append(
+                RowError(line, f"{code}: inwoners {count_text} is onwaarschijnlijk groot")
             )
         else:
             first_line[code] = line

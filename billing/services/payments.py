@@ -4,7 +4,7 @@ invoice number in the remittance information. A statement line is booked once, e
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from lxml import etree
@@ -88,13 +88,57 @@ def _text(node, path: str, ns: dict) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+MAX_ENTRY_CENTS = 10**12  # EUR 10 bn: anything larger is a broken file, not a payment
+
+
+def _amount(text: str, where: str) -> int:
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise BillingError(
+            f"{where}: bedrag {text!r} is geen bedrag (verwacht bijv. 868.45)"
+        ) from None
+    if not amount.is_finite() or not 0 < amount * 100 <= MAX_ENTRY_CENTS:
+        raise BillingError(f"{where}: bedrag {text!r} is geen geldig positief bedrag")
+    return to_cents(amount)
+
+
+def _date(text: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        found = repr(text) if text else "ontbreekt"
+        raise BillingError(f"{where}: boekdatum {found} (verwacht JJJJ-MM-DD)") from None
+
+
+def _bank_reference(entry, ns: dict) -> str:
+    """The bank's own reference of the entry, or of its transaction, or the end-to-end id."""
+    for path in (
+        "c:AcctSvcrRef",
+        ".//c:TxDtls/c:Refs/c:AcctSvcrRef",
+        ".//c:TxDtls/c:Refs/c:EndToEndId",
+    ):
+        value = _text(entry, path, ns)
+        if value and value.upper() != "NOTPROVIDED":
+            return value
+    return ""
+
+
 def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
-    """(statement id, account IBAN, credit entries) of a camt.053 file; BillingError if it is
-    not one."""
+    """(statement id, account IBAN, credit entries) of a camt.053 file; BillingError naming
+    the entry and the value when it is not one or holds an impossible value."""
+    if not content.strip():
+        raise BillingError("het bestand is leeg")
     try:
         root = etree.fromstring(content, _PARSER)
     except etree.XMLSyntaxError as error:
-        raise BillingError(f"geen geldig XML-bestand: {error}") from None
+        line = f" (regel {error.lineno})" if error.lineno else ""
+        if "encoding" in str(error).lower() or "bytes" in str(error).lower():
+            raise BillingError(
+                f"het bestand is niet in de opgegeven tekenset gecodeerd{line}; sla het op als"
+                " UTF-8 of vermeld de juiste tekenset in de XML-declaratie"
+            ) from None
+        raise BillingError(f"geen geldig XML-bestand{line}: {error.msg}") from None
     namespace = etree.QName(root).namespace or ""
     if not namespace.startswith("urn:iso:std:iso:20022:tech:xsd:camt.053"):
         raise BillingError("dit is geen camt.053-rekeningafschrift")
@@ -103,14 +147,17 @@ def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
     if statement is None:
         raise BillingError("het afschrift bevat geen Stmt")
     statement_id = _text(statement, "c:Id", ns)
+    if not statement_id:
+        raise BillingError("het afschrift heeft geen Id")
     iban = _text(statement, "c:Acct/c:Id/c:IBAN", ns)
     entries = []
     for index, entry in enumerate(statement.findall("c:Ntry", ns), 1):
         if _text(entry, "c:CdtDbtInd", ns) != "CRDT":
             continue
+        reference = _bank_reference(entry, ns)
+        where = f"boeking {index}" + (f" ({reference})" if reference else "")
         amount_node = entry.find("c:Amt", ns)
         currency = amount_node.get("Ccy", "") if amount_node is not None else ""
-        amount = Decimal(_text(entry, "c:Amt", ns) or "0")
         booked = _text(entry, "c:BookgDt/c:Dt", ns) or _text(entry, "c:ValDt/c:Dt", ns)
         remittance = (
             " ".join(t.text or "" for t in entry.iterfind(".//c:RmtInf//c:Ustrd", ns))
@@ -119,16 +166,14 @@ def parse_camt053(content: bytes) -> tuple[str, str, list[StatementEntry]]:
         )
         entries.append(
             StatementEntry(
-                reference=_text(entry, "c:AcctSvcrRef", ns) or f"{statement_id}:{index}",
-                amount_cents=to_cents(amount),
+                reference=reference,
+                amount_cents=_amount(_text(entry, "c:Amt", ns), where),
                 currency=currency,
-                booked_on=dt.date.fromisoformat(booked[:10]),
+                booked_on=_date(booked, where),
                 remittance=remittance.strip(),
                 debtor=_text(entry, ".//c:RltdPties/c:Dbtr/c:Nm", ns),
             )
         )
-    if not statement_id:
-        raise BillingError("het afschrift heeft geen Id")
     return statement_id, iban, entries
 
 
@@ -171,6 +216,9 @@ def import_camt053(actor: Actor, content: bytes, filename: str) -> ImportResult:
         )
     )
     for entry in entries:
+        if not entry.reference:  # without the bank's reference it cannot be booked only once
+            result.unmatched.append(_unmatched(entry, "zonder bankreferentie: boek handmatig"))
+            continue
         if entry.reference[:64] in known:
             result.duplicates += 1
             continue
