@@ -84,7 +84,9 @@ def quote(user):
     if not isinstance(year, int) or isinstance(year, bool) or not 2016 <= year <= 2100:
         raise ApiError(400, "year moet een jaartal zijn (2016-2100)", "year")
     quantity = body.get("quantity")
-    if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+    if quantity is not None and (
+        isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0
+    ):
         raise ApiError(400, "quantity moet een geheel getal ≥ 0 zijn", "quantity")
     member = registry.member_by_code(code)
     if member is None or (not queries.sees_all(user) and member.id != user.member_id):

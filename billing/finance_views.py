@@ -92,6 +92,8 @@ def index():
 @bp.get("/reconciliatie/<code>/<int:year>")
 @finance_only
 def reconciliation(code: str, year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
     arrangement = db.session.scalar(
         sa.select(Arrangement).where(Arrangement.code == code)
     ) or abort(404)
@@ -113,7 +115,7 @@ def receivables():
 
 def _invoice(number_or_id: str) -> Invoice:
     found = queries.invoice_by_number(number_or_id)
-    if found is None and number_or_id.isdigit():
+    if found is None and number_or_id.isdigit() and int(number_or_id) < 2**31:
         found = db.session.get(Invoice, int(number_or_id))
     return found or abort(404)
 

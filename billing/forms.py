@@ -3,14 +3,14 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import DateField, DecimalField
 
 
 class SubscribeForm(FlaskForm):

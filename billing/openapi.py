@@ -169,6 +169,7 @@ OPENAPI_PATHS = {
                         },
                     },
                 ),
+                "400": {"description": "Ongeldige parameter", "content": _ERR},
                 "404": {"description": "Onbekend of ander lid", "content": _ERR},
                 **_AUTH_ERRORS,
             },

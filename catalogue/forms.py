@@ -2,8 +2,6 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DecimalField,
     SelectChoice,
     SelectField,
     StringField,
@@ -21,7 +19,7 @@ from catalogue.models import (
     Phase,
     Track,
 )
-from portal.forms import CheckboxesField, EnumSelectField
+from portal.forms import CheckboxesField, DateField, DecimalField, EnumSelectField
 
 
 class FacilityFilterForm(FlaskForm):

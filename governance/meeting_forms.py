@@ -1,11 +1,12 @@
 """Forms of the technical chair, and what each one does (through the meeting services)."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from governance import meetings, polls
 from governance.models import ItemKind, MajorityRule, MeetingKind, SubjectKind, SubjectState
+from portal.forms import DateField
 
 
 def _choices(enum_cls, labels=None):

@@ -76,7 +76,7 @@ def poll_detail(poll_id: int):
 @token_required(Role.STEMGERECHTIGDE)
 def ballot(poll_id: int, user):
     choice = _body().get("choice")
-    if choice not in {c.value for c in BallotChoice}:
+    if not isinstance(choice, str) or choice not in {c.value for c in BallotChoice}:
         raise ApiError(400, "choice moet voor, tegen of onthouding zijn", "choice")
     poll = _poll(poll_id)
     member_code = user.member.code  # read before the commit expires everything
@@ -92,9 +92,9 @@ def meeting_create(user):
         date = dt.date.fromisoformat(str(body.get("date")))
     except ValueError:
         raise ApiError(400, "date moet een datum zijn (JJJJ-MM-DD)", "date") from None
-    if body.get("kind") not in {k.value for k in MeetingKind}:
+    if not isinstance(body.get("kind"), str) or body["kind"] not in {k.value for k in MeetingKind}:
         raise ApiError(400, "kind moet alv of balv zijn", "kind")
-    place = body.get("place") or ""
+    place = body.get("place", "")
     if not isinstance(place, str) or len(place) > 120:
         raise ApiError(400, "place is tekst van hoogstens 120 tekens", "place")
     meeting = _commit(
@@ -122,7 +122,7 @@ def poll_create(meeting_id: int, user):
     if not isinstance(title, str) or not title.strip() or len(title) > 300:
         raise ApiError(400, "title is verplicht (hoogstens 300 tekens)", "title")
     rule = body.get("majority_rule", "simple")
-    if rule not in {r.value for r in MajorityRule}:
+    if not isinstance(rule, str) or rule not in {r.value for r in MajorityRule}:
         raise ApiError(400, "majority_rule moet simple of two_thirds zijn", "majority_rule")
     meeting = _meeting(meeting_id)
 

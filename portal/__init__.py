@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import ConfigurationError, load_config
 from portal.db import configure_sqlite
@@ -14,11 +15,21 @@ from portal.extensions import babel, csrf, limiter, migrate
 logger = logging.getLogger(__name__)
 
 
+class DatabaseInteger(IntegerConverter):
+    """`<int:...>` in routes: at most what an INTEGER column holds (2**31 - 1 on PostgreSQL),
+    so a huge id is a 404, not an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     app.json.sort_keys = False  # keep fields in the documented order
+    app.url_map.converters["int"] = DatabaseInteger
     if app.debug and app.config["SAMEN_ENV"] == "production":
         raise ConfigurationError("debugmodus is niet toegestaan in productie")
 

@@ -9,7 +9,7 @@ add a dependency for the same headers and is barely maintained).
   that are only for signed-in users.
 """
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 CSP = "; ".join(
@@ -61,5 +61,18 @@ def _headers(app: Flask):
     return add
 
 
+def _refuse_nul_characters() -> None:
+    """A NUL character is never valid text: PostgreSQL refuses it (a 500 deep in a query) and
+    SQLite would store it. Refused up front, for the path, query, form fields and JSON."""
+    texts = [request.path]
+    for values in (*request.args.listvalues(), *request.form.listvalues()):
+        texts.extend(values)
+    if request.is_json:
+        texts.append(request.get_data(as_text=True).replace("\\u0000", "\x00"))
+    if any("\x00" in text for text in texts):
+        abort(400, description="De invoer bevat een ongeldig teken (NUL); er is niets gewijzigd.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     app.after_request(_headers(app))

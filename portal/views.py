@@ -3,6 +3,7 @@
 import datetime as dt
 
 from flask import Blueprint, Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from catalogue import queries as catalogue_queries
@@ -30,6 +31,11 @@ def home():
 
 
 def render_error(error: HTTPException):
+    if isinstance(error, CSRFError):
+        error.description = (
+            "Het formulier is verlopen of niet vanaf deze site verstuurd (beveiligingscode). "
+            "Laad de pagina opnieuw en probeer het nog eens; er is niets gewijzigd."
+        )
     return render_template("error.html", error=error), error.code or 500
 
 

@@ -142,6 +142,8 @@ def finalize(
         )
     if not invoice.lines:
         raise BillingError("een factuur zonder regels wordt niet verstuurd")
+    if not dt.date(1900, 1, 1) <= issue_date <= dt.date(2099, 12, 31):
+        raise BillingError(f"factuurdatum {issue_date.isoformat()} is onwaarschijnlijk")
     recompute_totals(invoice)
     if invoice.total_cents <= 0:
         raise BillingError("een factuur met een totaal van € 0 of minder wordt niet verstuurd")

@@ -5,12 +5,13 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import Blueprint, Flask, render_template, request
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.db import db
+from portal.forms import DateField
 from portal.permissions import role_required
 
 bp = Blueprint("audit", __name__, url_prefix="/beheer/audit")
