@@ -6,7 +6,7 @@ from portal import create_app
 from portal.security import CSP
 
 
-@pytest.mark.parametrize("path", ["/", "/leden/", "/catalogus/", "/api/v1/members", "/nope"])
+@pytest.mark.parametrize("path", ["/", "/leden/", "/voorzieningen/", "/api/v1/members", "/nope"])
 def test_every_response_carries_the_security_headers(client, path):
     headers = client.get(path).headers
     policy = headers["Content-Security-Policy"]
@@ -37,6 +37,6 @@ def test_production_adds_hsts():
 
 
 def test_no_page_uses_an_inline_script(client):
-    for path in ("/", "/leden/", "/catalogus/", "/inloggen"):
+    for path in ("/", "/leden/", "/voorzieningen/", "/inloggen"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>" not in html and " onclick=" not in html and "javascript:" not in html
