@@ -9,8 +9,7 @@ add a dependency for the same headers and is barely maintained).
   that are only for signed-in users.
 """
 
-from flask import Flask, Response, abort, request
-from flask_login import current_user
+from flask import Flask, Response, abort, request, session
 
 CSP = "; ".join(
     (
@@ -49,10 +48,11 @@ def _headers(app: Flask):
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if production:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        # Signed in (read from the cookie session: loading the user here would query the
+        # database again after the view has finished with it).
         if (
             request.endpoint != "static"
-            and current_user
-            and current_user.is_authenticated
+            and "_user_id" in session
             and "Cache-Control" not in headers
         ):
             headers["Cache-Control"] = "no-store"

@@ -40,3 +40,18 @@ def test_no_page_uses_an_inline_script(client):
     for path in ("/", "/leden/", "/voorzieningen/", "/inloggen"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>" not in html and " onclick=" not in html and "javascript:" not in html
+
+
+def test_pages_for_a_signed_in_user_are_not_cached(client):
+    from portal.audit import Actor
+    from portal.auth import services
+    from portal.auth.models import Role
+
+    user, _ = services.create_user(
+        Actor.system("test"), "cache@test.example", {Role.VNG_FINANCE}, None, "wachtwoord-12345"
+    )
+    assert "no-store" not in client.get("/leden/").headers.get("Cache-Control", "")
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    assert client.get("/leden/").headers["Cache-Control"] == "no-store"
