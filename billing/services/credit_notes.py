@@ -35,6 +35,7 @@ def create_credit_note(
 ) -> Invoice:
     """Credit `amounts` (line id -> cents, excl. VAT) of `invoice`, or everything still open
     for credit when None. Numbered and issued at once."""
+    invoices.lock(invoice)  # what was credited before is read under the lock
     if invoice.kind is not InvoiceKind.INVOICE or invoice.status in (
         InvoiceStatus.DRAFT,
         InvoiceStatus.VOID,

@@ -91,6 +91,17 @@ def recompute_totals(invoice: Invoice) -> None:
     invoice.total_cents = invoice.subtotal_cents + invoice.vat_cents
 
 
+def lock(invoice: Invoice) -> None:
+    """Lock the invoice row until the transaction ends (FOR UPDATE on PostgreSQL), so that
+    state changes and what is owed are decided one session at a time; reload it when another
+    session changed its status meanwhile."""
+    status = db.session.scalar(
+        sa.select(Invoice.status).where(Invoice.id == invoice.id).with_for_update()
+    )
+    if status is not invoice.status:
+        db.session.refresh(invoice)
+
+
 def _locked_series(invoice: Invoice) -> NumberSeries:
     """The issuer's number series for this kind and year, created when missing (INSERT ... ON
     CONFLICT DO NOTHING: concurrent first numbers need no savepoint) and locked until the
@@ -131,11 +142,7 @@ def finalize(
     The e-invoice is built and checked against the official rules with the number it will
     get before anything is written: a refused document leaves the draft and the number
     series exactly as they were, without needing a savepoint."""
-    status = db.session.scalar(
-        sa.select(Invoice.status).where(Invoice.id == invoice.id).with_for_update()
-    )
-    if status is not invoice.status:  # changed since it was loaded: take the current state
-        db.session.refresh(invoice)
+    lock(invoice)
     if invoice.status is not InvoiceStatus.DRAFT:
         raise IllegalTransition(
             f"{invoice.number or 'concept'} is al definitief ({invoice.status.label})"

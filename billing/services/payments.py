@@ -32,6 +32,7 @@ def register_payment(
     bank_reference: str | None = None,
     statement: BankStatement | None = None,
 ) -> Payment:
+    invoices.lock(invoice)  # concurrent payments: each sees the others' before settling
     if invoice.kind is not InvoiceKind.INVOICE:
         raise BillingError("betalingen horen bij facturen, niet bij creditnota's")
     if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE):
