@@ -1,11 +1,12 @@
 """Form pieces shared by the domains."""
 
-import datetime as dt
 import enum
 
 import wtforms
 from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal import dates
 
 
 class EnumSelectField(SelectField):
@@ -39,17 +40,13 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
-
-
 class DateField(wtforms.DateField):
-    """A date from 1900 to 2099. Anything else is a typo here, and date arithmetic on it (a
-    due date, the day after, the year's prices) would overflow; out of range, the field has
-    no data and says why."""
+    """A date that `portal.dates.plausible` accepts; out of range, the field has no data and
+    says why."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and not EARLIEST <= self.data <= LATEST:
+        if self.data is not None and not dates.plausible(self.data):
             self.data = None
             raise ValueError("kies een datum tussen 1900 en 2099")
 

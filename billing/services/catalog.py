@@ -2,7 +2,6 @@
 checksum, Dutch VAT number); a price is never edited: indexation makes the next version."""
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from stdnum import iban as iban_number
@@ -10,13 +9,11 @@ from stdnum.exceptions import ValidationError
 from stdnum.nl import btw
 
 from billing.models import Issuer, Price, PriceKind, PriceTier, Product
-from billing.services.accounts import validated_oin
+from billing.services.accounts import KVK, validated_oin
 from billing.services.errors import BillingError
 from billing.services.log import billing_event
 from portal.audit import Actor
 from portal.db import db
-
-KVK = re.compile(r"^\d{8}$")
 
 
 def validated_issuer_fields(fields: dict) -> dict:

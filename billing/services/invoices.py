@@ -22,6 +22,7 @@ from billing.money import vat_amount
 from billing.services import documents
 from billing.services.errors import BillingError, IllegalTransition
 from billing.services.log import billing_event
+from portal import dates
 from portal.audit import Actor
 from portal.db import db, utcnow
 
@@ -149,7 +150,7 @@ def finalize(
         )
     if not invoice.lines:
         raise BillingError("een factuur zonder regels wordt niet verstuurd")
-    if not dt.date(1900, 1, 1) <= issue_date <= dt.date(2099, 12, 31):
+    if not dates.plausible(issue_date):
         raise BillingError(f"factuurdatum {issue_date.isoformat()} is onwaarschijnlijk")
     recompute_totals(invoice)
     if invoice.total_cents <= 0:
