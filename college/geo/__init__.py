@@ -1,0 +1,1 @@
+"""Maps of Dutch municipalities, drawn server-side from CBS boundaries (see data/README.md)."""
