@@ -13,6 +13,7 @@ from catalogue.forms import (
     FactsheetForm,
     PhaseForm,
     assessment_form,
+    assessment_values,
 )
 from catalogue.models import AssessmentCriterion, Decision, Facility, FactsheetVersion
 from portal.audit import Actor
@@ -118,13 +119,7 @@ def assessment(slug: str):
     criteria = queries.criteria()
     form = assessment_form(criteria, facility.scores)
     if form.validate_on_submit():
-        values = {
-            c.id: (
-                int(v) if (v := form[f"value_{c.id}"].data) else None,
-                form[f"note_{c.id}"].data or "",
-            )
-            for c in criteria
-        }
+        values = assessment_values(form, criteria)
         if _save(lambda: services.set_scores(_actor(), facility, values), form) is not REFUSED:
             flash(f"Beoordeling van {facility.name} opgeslagen.")
             return redirect(url_for("catalogue.show", slug=slug) + "#beoordeling")

@@ -110,10 +110,11 @@ class CriterionForm(FlaskForm):
     )
 
 
-def assessment_form(criteria, scores) -> FlaskForm:
-    """A form with a value and a note per criterion (the criteria are data, so is the form)."""
+def assessment_form(criteria, scores, base: type[FlaskForm] = FlaskForm, **data) -> FlaskForm:
+    """A form with a value and a note per criterion (the criteria are data, so is the form);
+    `base` adds fields of its own, `data` their values."""
 
-    class AssessmentForm(FlaskForm):
+    class AssessmentForm(base):
         pass
 
     for criterion in criteria:
@@ -130,8 +131,18 @@ def assessment_form(criteria, scores) -> FlaskForm:
             f"note_{criterion.id}",
             StringField(f"Toelichting {criterion.name}", validators=[Optional(), Length(max=500)]),
         )
-    data = {}
     for score in scores:
         data[f"value_{score.criterion_id}"] = str(score.value)
         data[f"note_{score.criterion_id}"] = score.note
     return AssessmentForm(data=data)
+
+
+def assessment_values(form: FlaskForm, criteria) -> dict[int, tuple[int | None, str]]:
+    """criterion id -> (value or None, reasoning), as services.set_scores takes them."""
+    return {
+        c.id: (
+            int(v) if (v := form[f"value_{c.id}"].data) else None,
+            form[f"note_{c.id}"].data or "",
+        )
+        for c in criteria
+    }

@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from billing import init_app as init_billing
     from catalogue import init_app as init_catalogue
+    from college import init_app as init_college
     from governance import init_app as init_governance
     from portal import api, auth, cli, formatting, security, views
     from portal.audit import views as audit_views
@@ -62,5 +63,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_governance(app)
     init_catalogue(app)
     init_billing(app)
+    init_college(app)
     api.init_app(app)
     return app

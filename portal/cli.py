@@ -25,6 +25,7 @@ def seed(demo: bool) -> None:
     """Laad de referentiegegevens (gemeenten, inwoners, herindelingen, gewesten); herhaalbaar."""
     from billing.reference_data import seed_billing
     from catalogue.reference_data import seed_catalogue
+    from college.reference_data import seed_college
     from governance.meeting_history import seed_meetings
     from governance.reference_data import seed_reference_data
 
@@ -35,6 +36,7 @@ def seed(demo: bool) -> None:
         catalogue_rows = seed_catalogue(Actor.system("seed"))
         billing_rows = seed_meetings(Actor.system("seed"))
         billing_rows += seed_billing(Actor.system("seed"))
+        college_rows = seed_college(Actor.system("seed"))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -49,9 +51,10 @@ def seed(demo: bool) -> None:
             f"{result.replaced} vervangen, {result.unchanged} ongewijzigd"
         )
     click.echo(
-        f"Catalogus: {catalogue_rows} nieuwe regels; facturatie en vergaderingen: {billing_rows}"
+        f"Catalogus: {catalogue_rows} nieuwe regels; facturatie en vergaderingen: "
+        f"{billing_rows}; fonds en adoptiedoelen: {college_rows}"
     )
-    if not report.changed and not catalogue_rows and not billing_rows:
+    if not report.changed and not (catalogue_rows or billing_rows or college_rows):
         click.echo("Alles was al aanwezig; er is niets gewijzigd.")
     if demo:
         _seed_demo()

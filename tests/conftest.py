@@ -17,6 +17,7 @@ from sqlalchemy import orm
 
 from billing.reference_data import seed_billing
 from catalogue.reference_data import seed_catalogue
+from college.reference_data import seed_college
 from governance.meeting_history import seed_meetings
 from governance.reference_data import seed_reference_data
 from portal import create_app
@@ -60,6 +61,7 @@ def app(database_url):
         seed_catalogue(Actor.system("test"))
         seed_meetings(Actor.system("test"))
         seed_billing(Actor.system("test"))
+        seed_college(Actor.system("test"))
         db.session.commit()
         db.session.remove()
     yield app

@@ -174,13 +174,19 @@ def add_exemption(
 
 
 def ensure_automatic_subscriptions(actor: Actor, year: int) -> int:
-    """Every municipality active on 1 January takes part in every generally binding product.
-    Written in bulk (the same rows and events as subscribe(), without an ORM object each), a
-    batch of members at a time so that memory does not grow with the number of members."""
-    start = dt.date(year, 1, 1)
+    """Every municipality active on 1 January takes part in every generally binding product."""
+    products = db.session.scalars(sa.select(Product).where(Product.automatic.is_(True)))
+    return subscribe_all(actor, list(products), dt.date(year, 1, 1))
+
+
+def subscribe_all(actor: Actor, products: list[Product], start: dt.date) -> int:
+    """Subscribe every municipality active on `start` that has no live subscription to each of
+    `products` (within its term), as generally binding. Written in bulk (the same rows and
+    events as subscribe(), without an ORM object each), a batch of members at a time so that
+    memory does not grow with the number of members. Returns the number created."""
     products = [
         product
-        for product in db.session.scalars(sa.select(Product).where(Product.automatic.is_(True)))
+        for product in products
         if not (product.term_start and start < product.term_start)
         and not (product.term_end and start > product.term_end)
     ]

@@ -16,6 +16,7 @@ DEMO_ACCOUNTS = (
     ("financien@vng.example", "VNG financiën", {Role.VNG_FINANCE}, None),
     ("college@vng.example", "Lid College", {Role.COLLEGE}, None),
     ("bestuur@vng.example", "Lid VNG-bestuur", {Role.BOARD}, None),
+    ("taskforce@vng.example", "Lid Task Force", {Role.TASK_FORCE}, None),
     ("it@utrecht.example", "IT-manager Utrecht", {Role.GEMEENTE_IT}, "GM0344"),
     ("financien@utrecht.example", "Financiën Utrecht", {Role.GEMEENTE_FINANCE}, "GM0344"),
     ("stem@utrecht.example", "Stemgerechtigde Utrecht", {Role.STEMGERECHTIGDE}, "GM0344"),

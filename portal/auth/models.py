@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     VNG_FINANCE = "vng_finance"
     COLLEGE = "college"
     BOARD = "board"
+    TASK_FORCE = "task_force"
     GEMEENTE_IT = "gemeente_it"
     GEMEENTE_FINANCE = "gemeente_finance"
     STEMGERECHTIGDE = "stemgerechtigde"
@@ -44,6 +45,7 @@ ROLE_LABELS = {
     Role.VNG_FINANCE: "VNG financiën",
     Role.COLLEGE: "lid College voor Dienstverleningszaken",
     Role.BOARD: "lid VNG-bestuur",
+    Role.TASK_FORCE: "lid Task Force Samen Organiseren",
     Role.GEMEENTE_IT: "IT-manager gemeente",
     Role.GEMEENTE_FINANCE: "financieel medewerker gemeente",
     Role.STEMGERECHTIGDE: "stemgerechtigde in de ALV",

@@ -1,0 +1,46 @@
+from college.models.adoption import AdoptionTarget, GoLive
+from college.models.fund import (
+    Compartment,
+    FundAllocation,
+    FundBudget,
+    FundPlan,
+    FundSpending,
+    FundYear,
+    FundYearStatus,
+)
+from college.models.requests import (
+    AdviceStatus,
+    BoardDecision,
+    BoardOutcome,
+    CollegeAdvice,
+    CollegePosition,
+    PositionKind,
+    RequestDocument,
+    RequesterKind,
+    RequestStatus,
+    RequestTransition,
+    ScaleUpRequest,
+)
+
+__all__ = [
+    "AdoptionTarget",
+    "AdviceStatus",
+    "BoardDecision",
+    "BoardOutcome",
+    "CollegeAdvice",
+    "CollegePosition",
+    "Compartment",
+    "FundAllocation",
+    "FundBudget",
+    "FundPlan",
+    "FundSpending",
+    "FundYear",
+    "FundYearStatus",
+    "GoLive",
+    "PositionKind",
+    "RequestDocument",
+    "RequestStatus",
+    "RequestTransition",
+    "RequesterKind",
+    "ScaleUpRequest",
+]

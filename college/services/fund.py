@@ -1,0 +1,306 @@
+"""The collective fund: budgets per compartment, the College's proposal and the board's
+authorisation of a year, allocations (never beyond a compartment's budget), spending (never
+beyond an allocation) and the year's figures. Allocation and spending lock the fund year's row,
+so two commitments at once cannot both squeeze into the last euro."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from billing.reports import ISSUED
+from catalogue.models import CollectiveActivity
+from college.models import (
+    Compartment,
+    FundAllocation,
+    FundBudget,
+    FundPlan,
+    FundSpending,
+    FundYear,
+    FundYearStatus,
+    ScaleUpRequest,
+)
+from college.services.errors import CollegeError
+from college.services.notify import notify_role
+from governance.models import Subject
+from portal import audit
+from portal.audit import Actor
+from portal.auth.models import Role
+from portal.db import db, utcnow
+from portal.formatting import euro
+
+
+def fund_year(year: int) -> FundYear | None:
+    return db.session.scalar(sa.select(FundYear).where(FundYear.year == year))
+
+
+def years() -> list[int]:
+    return list(db.session.scalars(sa.select(FundYear.year).order_by(FundYear.year)))
+
+
+def proposed_years() -> list[FundYear]:
+    """Years the College has proposed and the board has yet to authorise."""
+    return list(
+        db.session.scalars(
+            sa.select(FundYear)
+            .where(FundYear.status == FundYearStatus.VOORGESTELD)
+            .order_by(FundYear.year)
+        )
+    )
+
+
+def _lock(fund: FundYear) -> FundYear:
+    db.session.flush()  # a refresh would drop this transaction's unwritten changes
+    db.session.refresh(fund, with_for_update=True)
+    return fund
+
+
+def _budget(fund: FundYear, compartment: Compartment) -> FundBudget | None:
+    return next((b for b in fund.budgets if b.compartment is compartment), None)
+
+
+def committed_cents(fund: FundYear, compartment: Compartment) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(FundAllocation.amount_cents), 0)).where(
+                FundAllocation.fund_year_id == fund.id,
+                FundAllocation.compartment == compartment,
+            )
+        )
+    )
+
+
+def set_budget(actor: Actor, fund: FundYear, compartment: Compartment, cents: int) -> None:
+    """The College drafts the year's budgets; once proposed they are fixed (the board
+    authorises what was proposed)."""
+    _lock(fund)
+    if fund.status is not FundYearStatus.CONCEPT:
+        raise CollegeError(f"de begroting {fund.year} is {fund.status.label}")
+    if cents < 0:
+        raise CollegeError("een budget kan niet negatief zijn")
+    if cents < committed_cents(fund, compartment):
+        raise CollegeError(f"er is al meer toegezegd in {compartment.label} dan dit budget")
+    budget = _budget(fund, compartment)
+    before = budget.budget_cents if budget else None
+    if budget is None:
+        budget = FundBudget(fund_year=fund, compartment=compartment, budget_cents=cents)
+        db.session.add(budget)
+    budget.budget_cents = cents
+    db.session.flush()
+    audit.record(
+        actor,
+        "fund.budget",
+        "fund_year",
+        fund.year,
+        before={"compartment": compartment, "budget_cents": before},
+        after={"compartment": compartment, "budget_cents": cents},
+    )
+
+
+def propose(actor: Actor, fund: FundYear) -> None:
+    _lock(fund)
+    if fund.status is not FundYearStatus.CONCEPT:
+        raise CollegeError(f"de begroting {fund.year} is al {fund.status.label}")
+    if not fund.budgets:
+        raise CollegeError("stel eerst de budgetten per compartiment vast")
+    fund.status = FundYearStatus.VOORGESTELD
+    fund.proposed_by_label, fund.proposed_at = actor.label, utcnow()
+    audit.record(actor, "fund.propose", "fund_year", fund.year, after={"status": fund.status})
+    notify_role(
+        Role.BOARD,
+        f"Fondsbegroting {fund.year} ter autorisatie",
+        f"Het College stelt de besteding van het collectieve fonds voor {fund.year} voor.",
+    )
+
+
+def authorise(actor: Actor, fund: FundYear) -> None:
+    _lock(fund)
+    if fund.status is not FundYearStatus.VOORGESTELD:
+        raise CollegeError(f"de begroting {fund.year} is {fund.status.label}, niet voorgesteld")
+    fund.status = FundYearStatus.GEAUTORISEERD
+    fund.authorised_by_label, fund.authorised_at = actor.label, utcnow()
+    audit.record(actor, "fund.authorise", "fund_year", fund.year, after={"status": fund.status})
+
+
+def link_plan(actor: Actor, plan: FundPlan, subject: Subject | None, approved_on: dt.date) -> None:
+    """Record the ALV's approval of the four-year plan (and its agenda item, if recorded)."""
+    before = {"subject": plan.alv_subject_id, "approved_on": plan.approved_on}
+    plan.alv_subject, plan.approved_on = subject, approved_on
+    audit.record(
+        actor,
+        "fund.plan_approved",
+        "fund_plan",
+        plan.id,
+        before=before,
+        after={"subject": subject.id if subject else None, "approved_on": approved_on},
+    )
+
+
+def allocate(
+    actor: Actor,
+    fund: FundYear,
+    compartment: Compartment,
+    activity: str,
+    amount_cents: int,
+    *,
+    request: ScaleUpRequest | None = None,
+    collective_activity: CollectiveActivity | None = None,
+    note: str = "",
+) -> FundAllocation:
+    _lock(fund)
+    if amount_cents <= 0:
+        raise CollegeError("een toezegging is groter dan nul")
+    budget = _budget(fund, compartment)
+    if budget is None:
+        raise CollegeError(f"{fund.year} heeft geen budget voor {compartment.label}")
+    free = budget.budget_cents - committed_cents(fund, compartment)
+    if amount_cents > free:
+        raise CollegeError(
+            f"{compartment.label} {fund.year}: nog {euro(free)} vrij, gevraagd {euro(amount_cents)}"
+        )
+    allocation = FundAllocation(
+        fund_year=fund,
+        compartment=compartment,
+        activity=activity.strip()[:300],
+        amount_cents=amount_cents,
+        request_id=request.id if request else None,
+        collective_activity=collective_activity,
+        committed_by_label=actor.label,
+        note=note[:300],
+    )
+    db.session.add(allocation)
+    db.session.flush()
+    audit.record(
+        actor,
+        "fund.allocate",
+        "fund_year",
+        fund.year,
+        after={
+            "allocation": allocation.id,
+            "compartment": compartment,
+            "activity": allocation.activity,
+            "amount_cents": amount_cents,
+            "request": request.reference if request else None,
+        },
+    )
+    return allocation
+
+
+def spent_cents(allocation: FundAllocation) -> int:
+    return sum(s.amount_cents for s in allocation.spending)
+
+
+def record_spending(
+    actor: Actor, allocation: FundAllocation, spent_on: dt.date, amount_cents: int, text: str
+) -> FundSpending:
+    _lock(allocation.fund_year)
+    db.session.refresh(allocation)
+    if amount_cents <= 0:
+        raise CollegeError("een uitgave is groter dan nul")
+    if spent_on.year < allocation.fund_year.year:
+        raise CollegeError(
+            f"een uitgave ten laste van {allocation.fund_year.year} valt niet eerder"
+        )
+    left = allocation.amount_cents - spent_cents(allocation)
+    if amount_cents > left:
+        raise CollegeError(
+            f"{allocation.activity}: nog {euro(left)} van de toezegging over, "
+            f"uitgave {euro(amount_cents)}"
+        )
+    if not text.strip():
+        raise CollegeError("omschrijf de uitgave")
+    spending = FundSpending(
+        allocation=allocation,
+        spent_on=spent_on,
+        amount_cents=amount_cents,
+        description=text.strip()[:300],
+        recorded_by_label=actor.label,
+    )
+    db.session.add(spending)
+    db.session.flush()
+    audit.record(
+        actor,
+        "fund.spend",
+        "fund_allocation",
+        allocation.id,
+        after={"spent_on": spent_on, "amount_cents": amount_cents, "description": text},
+    )
+    return spending
+
+
+@dataclass(frozen=True)
+class CompartmentFigures:
+    compartment: Compartment
+    budget_cents: int
+    committed_cents: int
+    spent_cents: int
+
+    @property
+    def free_cents(self) -> int:
+        return self.budget_cents - self.committed_cents
+
+
+@dataclass(frozen=True)
+class FundFigures:
+    fund: FundYear
+    compartments: list[CompartmentFigures]
+    contributions_invoiced_cents: int
+    contributions_received_cents: int
+
+    @property
+    def budget_cents(self) -> int:
+        return sum(c.budget_cents for c in self.compartments)
+
+    @property
+    def committed_cents(self) -> int:
+        return sum(c.committed_cents for c in self.compartments)
+
+    @property
+    def spent_cents(self) -> int:
+        return sum(c.spent_cents for c in self.compartments)
+
+
+def figures(fund: FundYear) -> FundFigures:
+    """Budget, committed and spent per compartment (from rows, in two queries), and the
+    contributions invoiced (net of credit notes) and received (on invoices paid in full)."""
+    committed = dict(
+        db.session.execute(
+            sa.select(FundAllocation.compartment, sa.func.sum(FundAllocation.amount_cents))
+            .where(FundAllocation.fund_year_id == fund.id)
+            .group_by(FundAllocation.compartment)
+        ).all()
+    )
+    spent = dict(
+        db.session.execute(
+            sa.select(FundAllocation.compartment, sa.func.sum(FundSpending.amount_cents))
+            .join(FundSpending.allocation)
+            .where(FundAllocation.fund_year_id == fund.id)
+            .group_by(FundAllocation.compartment)
+        ).all()
+    )
+    budgets = {b.compartment: b.budget_cents for b in fund.budgets}
+    rows = [
+        CompartmentFigures(c, budgets.get(c, 0), int(committed.get(c) or 0), int(spent.get(c) or 0))
+        for c in Compartment
+    ]
+    invoiced = received = 0
+    if fund.contribution_product_id is not None:
+        invoiced, received = _contributions(fund.contribution_product_id, fund.year)
+    return FundFigures(fund, rows, invoiced, received)
+
+
+def _contributions(product_id: int, year: int) -> tuple[int, int]:
+    sign = sa.case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -1), else_=1)
+    net = InvoiceLine.amount_cents * sign
+    paid = sa.case((Invoice.status == InvoiceStatus.PAID, net), else_=0)
+    invoiced, received = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(net), 0), sa.func.coalesce(sa.func.sum(paid), 0))
+        .join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+        .where(
+            InvoiceLine.product_id == product_id,
+            Invoice.year == year,
+            Invoice.status.in_(ISSUED),
+        )
+    ).one()
+    return int(invoiced), int(received)
