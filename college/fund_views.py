@@ -29,7 +29,7 @@ def index():
     if not years:
         abort(404)
     today = dt.date.today().year
-    return redirect(url_for("fund.year", year=today if today in years else years[-1]))
+    return _page(fund_service.fund_year(today if today in years else years[-1]))
 
 
 def _forms(fund, **posted):

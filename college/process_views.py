@@ -10,9 +10,9 @@ from catalogue.queries import criteria as all_criteria
 from college.forms import ActionForm, AssessmentFields, DecisionForm, NoteForm, PositionForm, cents
 from college.services import advice as advice_service
 from college.services import requests as request_service
-from college.views import actor, advice_form, bp, find, render_detail, run
+from college.views import SUBMITTERS, actor, advice_form, bp, find, render_detail, run
 from portal.auth.models import Role
-from portal.permissions import login_required, role_required
+from portal.permissions import role_required
 
 task_force = role_required(Role.TASK_FORCE)
 college = role_required(Role.COLLEGE)
@@ -102,7 +102,7 @@ def reject(request_id: int):
 
 
 @bp.post("/opschaling/<int:request_id>/intrekken")
-@login_required
+@role_required(*SUBMITTERS)
 def withdraw(request_id: int):
     if not request_service.may_withdraw(current_user, find(request_id)):
         abort(403)

@@ -179,7 +179,7 @@ def show(request_id: int):
 
 
 @bp.post("/opschaling/<int:request_id>/documenten")
-@login_required
+@role_required(*SUBMITTERS)
 def upload(request_id: int):
     found = find(request_id)
     if not may_add_documents(current_user, found):

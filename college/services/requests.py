@@ -272,7 +272,10 @@ def _tell_submitter(request: ScaleUpRequest, subject: str, body: str) -> None:
 
 
 def may_withdraw(user, request: ScaleUpRequest) -> bool:
-    """The submitter, or the Task Force / VNG admin, while it has not reached the board."""
+    """The requesting municipality's IT managers, or the Task Force / VNG admin, while the
+    request has not reached the board."""
     if S.INGETROKKEN not in ALLOWED[request.status]:
         return False
-    return user.id == request.submitted_by_id or user.has_role(Role.TASK_FORCE, Role.VNG_ADMIN)
+    if user.has_role(Role.TASK_FORCE, Role.VNG_ADMIN):
+        return True
+    return user.has_role(Role.GEMEENTE_IT) and user.member_id == request.member_id

@@ -32,6 +32,7 @@ from catalogue.models import (
     Facility,
     Phase,
 )
+from college.models import RequestDocument, RequesterKind, ScaleUpRequest
 from governance import queries
 from governance.models import (
     AgendaItem,
@@ -57,13 +58,19 @@ FINANCE = STAFF | {Role.GEMEENTE_FINANCE}
 SUBSCRIBERS = FINANCE | {Role.GEMEENTE_IT}
 
 
+#: Roles that see every scale-up request (VNG staff and the bodies of the process).
+PROCESS = STAFF | {Role.TASK_FORCE, Role.COLLEGE, Role.BOARD}
+SUBMITTERS = frozenset({Role.GEMEENTE_IT, Role.TASK_FORCE, Role.VNG_ADMIN})
+
+
 @dataclass(frozen=True)
 class Roles:
-    """Only these roles (others 403); `owned`: a member-bound role also only for its own
-    member's object (another member's answers 404)."""
+    """Only these roles (others 403); `owned`: a role outside `all_seeing` also only for its
+    own member's object (another member's answers 404)."""
 
     roles: frozenset
     owned: bool = False
+    all_seeing: frozenset = STAFF
 
 
 POLICY = {
@@ -143,6 +150,35 @@ POLICY = {
     "meetings_api.poll_open": Roles(frozenset({Role.VNG_ADMIN})),
     "meetings_api.poll_close": Roles(frozenset({Role.VNG_ADMIN})),
     "meetings_api.poll_publish": Roles(frozenset({Role.VNG_ADMIN})),
+    "scale_up.index": LOGGED_IN,
+    "scale_up.new": Roles(SUBMITTERS),
+    "scale_up.show": Roles(frozenset(Role), owned=True, all_seeing=PROCESS),
+    "scale_up.document": Roles(frozenset(Role), owned=True, all_seeing=PROCESS),
+    "scale_up.upload": Roles(SUBMITTERS, owned=True, all_seeing=PROCESS),
+    "scale_up.withdraw": Roles(SUBMITTERS, owned=True, all_seeing=PROCESS),
+    "scale_up.start_assessment": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.assessment": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.complete_assessment": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.reject": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.complete": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.advice": Roles(frozenset({Role.COLLEGE})),
+    "scale_up.position": Roles(frozenset({Role.COLLEGE})),
+    "scale_up.adopt_advice": Roles(frozenset({Role.COLLEGE})),
+    "scale_up.decide": Roles(frozenset({Role.BOARD})),
+    "scale_up.college_workspace": Roles(frozenset({Role.COLLEGE})),
+    "scale_up.board_workspace": Roles(frozenset({Role.BOARD})),
+    "fund.index": LOGGED_IN,
+    "fund.year": LOGGED_IN,
+    "fund.budget": Roles(frozenset({Role.COLLEGE})),
+    "fund.propose": Roles(frozenset({Role.COLLEGE})),
+    "fund.authorise": Roles(frozenset({Role.BOARD})),
+    "fund.spend": Roles(STAFF),
+    "fund.approval": ADMIN,
+    "adoption.index": LOGGED_IN,
+    "adoption.facility": LOGGED_IN,
+    "adoption.go_live": Roles(SUBMITTERS),
+    "college_api.scale_up_requests": TOKEN,
+    "college_api.fund": TOKEN,
 }
 #: Per endpoint, the value of its <action> argument.
 ACTIONS = {
@@ -182,7 +218,7 @@ def _expected(policy: str, role: Role | None, target: str, api: bool) -> int:
     if isinstance(policy, Roles):
         if role not in policy.roles:
             return 403
-        if policy.owned and role not in STAFF and target == FOREIGN:
+        if policy.owned and role not in policy.all_seeing and target == FOREIGN:
             return 404
         return 200
     raise AssertionError(policy)
@@ -225,7 +261,9 @@ def _objects() -> dict:
     db.session.add_all([meeting, poll])
     db.session.flush()
     subscription = db.session.scalar(sa.select(Subscription).limit(1))
+    requests = {target: _scale_up_request(target, facility) for target in (OWN, FOREIGN)}
     return {
+        "requests": requests,
         "invoices": invoices,
         "key": invoices[OWN],
         "meeting_id": meeting.id,
@@ -242,6 +280,32 @@ def _objects() -> dict:
         "fmt": "csv",
         "message_id": db.session.scalar(sa.select(OutboxMessage.id).limit(1)),
     }
+
+
+def _scale_up_request(code: str, facility: Facility) -> tuple[int, int]:
+    """A request submitted by member `code`, with one document: (request id, document id)."""
+    request = ScaleUpRequest(
+        facility=facility,
+        title=f"Verzoek {code}",
+        requester_kind=RequesterKind.GEMEENTE,
+        member=queries.member_by_code(code),
+        submitted_by_label="matrix",
+        problem="p",
+        proposed_rollout="r",
+        expected_costs_cents=100,
+        societal_benefits="b",
+    )
+    document = RequestDocument(
+        request=request,
+        filename="plan.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.4",
+        size=8,
+        uploaded_by_label="matrix",
+    )
+    db.session.add_all([request, document])
+    db.session.flush()
+    return request.id, document.id
 
 
 def _invoice(code: str) -> str:
@@ -288,6 +352,14 @@ def _requests(rule, objects: dict):
         values["code"] = objects["criterion"]
     elif rule.endpoint == "finance.reconciliation":
         values["code"] = objects["code_arrangement"]
+    elif "request_id" in rule.arguments:
+        for target in (OWN, FOREIGN):
+            request_id, document_id = objects["requests"][target]
+            ids = {"request_id": request_id}
+            if "document_id" in rule.arguments:
+                ids["document_id"] = document_id
+            yield adapter.build(rule.endpoint, {**values, **ids}), method, target
+        return
     elif "number" in rule.arguments:
         for target in (OWN, FOREIGN):
             number = objects["invoices"][target]
@@ -327,7 +399,7 @@ def test_every_route_for_every_role(app, client, role, monkeypatch):
             allowed = {expected}
             if method == "POST" and expected == 200:
                 # An empty POST that got past the checks: done (redirect) or refused as invalid.
-                allowed = {302, 400, 409}
+                allowed = {302, 303, 400, 409}
                 location = response.headers.get("Location", "")
                 if "/inloggen" in location:
                     allowed = set()
