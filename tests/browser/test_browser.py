@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from billing.reference_data import seed_billing
 from catalogue.reference_data import seed_catalogue
+from college.reference_data import seed_college
 from governance.meeting_history import seed_meetings
 from governance.reference_data import seed_reference_data
 from portal import create_app
@@ -46,6 +47,8 @@ def base_url(tmp_path_factory):
         seed_catalogue(Actor.system("test"))
         seed_meetings(Actor.system("test"))
         seed_billing(Actor.system("test"))
+        seed_college(Actor.system("test"))
+        _college_request()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -55,6 +58,66 @@ def base_url(tmp_path_factory):
     thread.join()
     with app.app_context():
         db.engine.dispose()
+
+
+PROCESS_USER, PROCESS_PASSWORD = "proces@browser.example", "browser-wachtwoord-123"
+
+
+def _college_request() -> None:
+    """One account with every process role, and a request at the College with a draft advice,
+    so that every form of the process is on the pages the accessibility check reads."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from catalogue.models import BindingLevel, ExecutionStructure, Facility
+    from college.models import RequesterKind
+    from college.services import advice, requests
+    from portal.auth import services
+    from portal.auth.models import Role
+
+    user, _ = services.create_user(
+        Actor.system("test"),
+        PROCESS_USER,
+        {Role.TASK_FORCE, Role.COLLEGE, Role.BOARD, Role.VNG_ADMIN},
+        None,
+        PROCESS_PASSWORD,
+        name="Proces",
+    )
+    actor = Actor.for_user(user)
+    govroam = db.session.scalar(sa.select(Facility).where(Facility.slug == "govroam"))
+    request = requests.submit(
+        actor,
+        facility=govroam,
+        title="Govroam overal",
+        requester_kind=RequesterKind.TASK_FORCE,
+        member=None,
+        problem="Probleem.",
+        proposed_rollout="Uitrol.",
+        front_runners=[],
+        expected_costs_cents=100_000,
+        expected_benefits_cents=0,
+        societal_benefits="Baten.",
+        requested_contribution_cents=0,
+        requested_compartment=None,
+    )
+    requests.start_assessment(actor, request)
+    request.impact_analysis, request.assessment_conclusion = "Impact.", "Conclusie."
+    requests.move(actor, request, request.status.ADVIES_COLLEGE)
+    advice.save_advice(
+        actor,
+        request,
+        rollout="Alle gemeenten.",
+        timeline="2017.",
+        start_date=dt.date(2017, 4, 1),
+        end_date=dt.date(2017, 12, 31),
+        binding_level=BindingLevel.VRIJ,
+        cooperation_form="Convenant",
+        execution_structure=ExecutionStructure.LANDELIJK,
+        fund_allocation_cents=None,
+        fund_year=None,
+        fund_compartment=None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +200,7 @@ PUBLIC_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_pages_have_no_serious_accessibility_violations(page, base_url, path):
-    page.goto(base_url + path)
+def serious_violations(page) -> list[str]:
     results = Axe().run(
         page,
         options={
@@ -149,12 +210,46 @@ def test_public_pages_have_no_serious_accessibility_violations(page, base_url, p
             }
         },
     )
-    serious = [
+    return [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_serious_accessibility_violations(page, base_url, path):
+    page.goto(base_url + path)
+    serious = serious_violations(page)
     assert serious == [], "\n".join(serious)
+
+
+PROCESS_PAGES = [
+    "/opschaling/",
+    "/opschaling/nieuw",
+    "/opschaling/1",
+    "/opschaling/1/beoordeling",
+    "/opschaling/1/advies",
+    "/college/",
+    "/bestuur/",
+    "/fonds/2018",
+    "/adoptie/",
+    "/voorzieningen/govroam/adoptie",
+]
+
+
+def test_the_college_process_pages_have_no_serious_accessibility_violations(page, base_url):
+    page.goto(base_url + "/inloggen")
+    page.get_by_label("E-mailadres").fill(PROCESS_USER)
+    page.get_by_label("Wachtwoord").fill(PROCESS_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("link", name="Werkvoorraad College")).to_be_visible()
+    failures = []
+    for path in PROCESS_PAGES:
+        page.goto(base_url + path)
+        assert page.title(), path
+        failures += [f"{path}: {v}" for v in serious_violations(page)]
+    assert failures == [], "\n".join(failures)
 
 
 def test_decision_page_is_accessible(page, base_url):
