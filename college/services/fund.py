@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Payment
 from billing.reports import ISSUED
 from catalogue.models import CollectiveActivity
 from college.models import (
@@ -263,7 +263,7 @@ class FundFigures:
 
 def figures(fund: FundYear) -> FundFigures:
     """Budget, committed and spent per compartment (from rows, in two queries), and the
-    contributions invoiced (net of credit notes) and received (on invoices paid in full)."""
+    contributions invoiced (net of credit notes) and received (see _contributions)."""
     committed = dict(
         db.session.execute(
             sa.select(FundAllocation.compartment, sa.func.sum(FundAllocation.amount_cents))
@@ -291,16 +291,52 @@ def figures(fund: FundYear) -> FundFigures:
 
 
 def _contributions(product_id: int, year: int) -> tuple[int, int]:
+    """(invoiced, received) for the fund product's lines of `year`. A credit note counts in
+    the year of the invoice it corrects. An invoice's fund lines (net of its credit notes) are
+    received once payments cover what is left to pay on it: a fully credited invoice is
+    settled, but nothing was received for it."""
     sign = sa.case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -1), else_=1)
-    net = InvoiceLine.amount_cents * sign
-    paid = sa.case((Invoice.status == InvoiceStatus.PAID, net), else_=0)
-    invoiced, received = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(net), 0), sa.func.coalesce(sa.func.sum(paid), 0))
-        .join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+    corrected = sa.orm.aliased(Invoice)
+    original_id = sa.func.coalesce(Invoice.corrects_id, Invoice.id)
+    net = dict(
+        db.session.execute(
+            sa.select(original_id, sa.func.sum(InvoiceLine.amount_cents * sign))
+            .join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+            .outerjoin(corrected, Invoice.corrects_id == corrected.id)
+            .where(
+                InvoiceLine.product_id == product_id,
+                sa.func.coalesce(corrected.year, Invoice.year) == year,
+                Invoice.status.in_(ISSUED),
+            )
+            .group_by(original_id)
+        ).all()
+    )
+    if not net:
+        return 0, 0
+    note = sa.orm.aliased(Invoice)
+    credited = (
+        sa.select(sa.func.coalesce(sa.func.sum(note.total_cents), 0))
         .where(
-            InvoiceLine.product_id == product_id,
-            Invoice.year == year,
-            Invoice.status.in_(ISSUED),
+            note.corrects_id == Invoice.id,
+            note.kind == InvoiceKind.CREDIT_NOTE,
+            note.status != InvoiceStatus.VOID,
         )
-    ).one()
-    return int(invoiced), int(received)
+        .scalar_subquery()
+    )
+    paid = (
+        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+    settled = {
+        invoice_id
+        for invoice_id, total, credit, payments in db.session.execute(
+            sa.select(Invoice.id, Invoice.total_cents, credited, paid).where(
+                Invoice.id.in_(list(net))
+            )
+        )
+        if payments > 0 and payments >= total - credit
+    }
+    invoiced = sum(int(v) for v in net.values())
+    received = sum(int(v) for k, v in net.items() if k in settled)
+    return invoiced, received
