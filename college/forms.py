@@ -179,6 +179,18 @@ class BudgetForm(EuroCentsMixin, FlaskForm):
         return self.validate_cents("amount") and ok
 
 
+class AllocationForm(EuroCentsMixin, FlaskForm):
+    compartment = EnumSelectField(
+        "Compartiment", enum_cls=Compartment, validators=[InputRequired()]
+    )
+    activity = StringField("Activiteit", validators=[DataRequired(), Length(max=300)])
+    amount = euro_field("Toegezegd bedrag (euro)")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return self.validate_cents("amount") and ok
+
+
 class SpendingForm(EuroCentsMixin, FlaskForm):
     allocation = SelectField("Toezegging", coerce=int, validators=[InputRequired()])
     spent_on = DateField("Datum", validators=[InputRequired()])

@@ -7,7 +7,14 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from wtforms import SelectChoice
 
-from college.forms import ActionForm, BudgetForm, PlanApprovalForm, SpendingForm, cents
+from college.forms import (
+    ActionForm,
+    AllocationForm,
+    BudgetForm,
+    PlanApprovalForm,
+    SpendingForm,
+    cents,
+)
 from college.models import FundAllocation
 from college.services import fund as fund_service
 from college.views import actor, run
@@ -49,6 +56,7 @@ def _forms(fund, **posted):
     ]
     forms = {
         "budget_form": BudgetForm(prefix="budget"),
+        "allocation_form": AllocationForm(prefix="toezegging"),
         "spending_form": spending,
         "approval_form": approval,
         "action_form": ActionForm(prefix="actie"),
@@ -118,6 +126,22 @@ def budget(year: int):
             actor(), fund, f.compartment.data, cents(f.amount.data)
         ),
         "Het budget is opgeslagen.",
+    )
+
+
+@bp.post("/fonds/<int:year>/toezeggingen")
+@role_required(Role.COLLEGE)
+def allocate(year: int):
+    """The College commits money to an activity (scale-up requests get theirs through the
+    board's decision)."""
+    return _post(
+        year,
+        "allocation_form",
+        AllocationForm(prefix="toezegging"),
+        lambda fund, f: fund_service.allocate(
+            actor(), fund, f.compartment.data, f.activity.data, cents(f.amount.data)
+        ),
+        "De toezegging is vastgelegd.",
     )
 
 

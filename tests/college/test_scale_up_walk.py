@@ -307,3 +307,28 @@ def test_bad_input_on_submission_gives_a_message_and_stores_nothing(
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ScaleUpRequest.id))) == count
+
+
+def test_the_college_commits_money_to_an_activity_within_the_free_budget(app, users):
+    college = browser_for(app, users["college_a"])
+    data = {
+        "toezegging-compartment": "innovatie",
+        "toezegging-activity": "Pilot digitale handtekening",
+        "toezegging-amount": "150000.00",
+    }
+    response = _post(college, "/fonds/2018", "/fonds/2018/toezeggingen", data, "toezegging")
+    assert response.status_code == 303
+    fund = fund_service.fund_year(2018)
+    innovation = {c.compartment.value: c for c in fund_service.figures(fund).compartments}
+    assert innovation["innovatie"].free_cents == 200_000_000 - 15_000_000
+    data["toezegging-amount"] = "1850000.01"  # one cent more than is free
+    response = _post(college, "/fonds/2018", "/fonds/2018/toezeggingen", data, "toezegging")
+    assert response.status_code == 400
+    assert "nog € 1.850.000,00 vrij" in response.get_data(as_text=True).replace("\xa0", " ")
+    assert fund_service.figures(fund).committed_cents == fund_service.figures(fund).budget_cents - (
+        200_000_000 - 15_000_000
+    )
+    # Only the College commits.
+    finance = browser_for(app, users["finance"])
+    response = _post(finance, "/fonds/2018", "/fonds/2018/toezeggingen", data, "toezegging")
+    assert response.status_code == 403

@@ -171,6 +171,7 @@ POLICY = {
     "fund.year": LOGGED_IN,
     "fund.budget": Roles(frozenset({Role.COLLEGE})),
     "fund.propose": Roles(frozenset({Role.COLLEGE})),
+    "fund.allocate": Roles(frozenset({Role.COLLEGE})),
     "fund.authorise": Roles(frozenset({Role.BOARD})),
     "fund.spend": Roles(STAFF),
     "fund.approval": ADMIN,
