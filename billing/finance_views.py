@@ -109,7 +109,8 @@ def receivables():
         .where(Invoice.status.in_([InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]))
         .order_by(Invoice.due_date)
     ).all()
-    rows = [(i, invoices.amount_due(i)) for i in open_invoices]
+    due = invoices.amounts_due(open_invoices)
+    rows = [(i, due[i.id]) for i in open_invoices]
     return render_template("billing/receivables.html", rows=rows, today=today)
 
 

@@ -2,9 +2,16 @@
 member's invoices and subscriptions (and those it collects as legal successor)."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from billing.models import Invoice, InvoiceStatus, Product, Subscription, SubscriptionStatus
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Price,
+    Product,
+    Subscription,
+    SubscriptionStatus,
+)
 from billing.money import euros
 from billing.services.invoices import amount_credited, amount_paid, vat_breakdown
 from governance.models import Member
@@ -40,7 +47,10 @@ def _subscription(subscription: Subscription, user) -> bool:
 def invoice_select(user, year=None, member: Member | None = None, status=None, issuer=None):
     stmt = (
         sa.select(Invoice)
-        .options(selectinload(Invoice.member), selectinload(Invoice.issuer))
+        # Many-to-one, never null: joined into the same statement.
+        .options(
+            joinedload(Invoice.member, innerjoin=True), joinedload(Invoice.issuer, innerjoin=True)
+        )
         .order_by(Invoice.year.desc(), Invoice.issue_date.desc().nullsfirst(), Invoice.id.desc())
     )
     if not sees_all(user):
@@ -159,19 +169,36 @@ def subscription_json(subscription: Subscription) -> dict:
 
 def facility_prices(facility, day) -> list[tuple[Product, object]]:
     """The products of a catalogue facility with the price valid on `day`."""
-    products = db.session.scalars(
-        sa.select(Product).where(Product.facility_id == facility.id).order_by(Product.name)
+    return facility_offer(facility, day)[0]
+
+
+def _adopters(facility_id) -> sa.Select:
+    """Municipalities with a live subscription to any product of the facility."""
+    return (
+        sa.select(sa.func.count(sa.distinct(Subscription.member_id)))
+        .join(Product)
+        .where(
+            Product.facility_id == facility_id,
+            Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
+        )
     )
-    return [(p, p.price_on(day)) for p in products]
 
 
 def adoption_count(facility) -> int:
     """Municipalities with a live subscription to any product of the facility."""
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Subscription.member_id)))
-        .join(Product)
-        .where(
-            Product.facility_id == facility.id,
-            Subscription.status.in_([SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDING]),
-        )
-    )
+    return db.session.scalar(_adopters(facility.id))
+
+
+def facility_offer(facility, day) -> tuple[list[tuple[Product, object]], int]:
+    """What a facility's page shows of billing, in one statement: its products with the price
+    valid on `day` (price versions and their tiers joined in, a handful per product) and
+    adoption_count() (a subquery; no products, no subscriptions: 0)."""
+    rows = db.session.execute(
+        sa.select(Product, _adopters(facility.id).scalar_subquery())
+        .where(Product.facility_id == facility.id)
+        .order_by(Product.name)
+        .options(joinedload(Product.prices).joinedload(Price.tiers))
+    ).unique()
+    rows = rows.all()
+    prices = [(product, product.price_on(day)) for product, _ in rows]
+    return prices, rows[0][1] if rows else 0

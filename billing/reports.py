@@ -16,9 +16,9 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     Issuer,
-    Payment,
     Product,
 )
+from billing.services.invoices import credited_cents, paid_cents
 from governance.models import Member
 from portal.db import db
 
@@ -58,21 +58,6 @@ def _scope(stmt, year: int, issuer_code: str | None):
 
 def receivables(year: int, issuer_code: str | None = None) -> list[Receivable]:
     """Every issued invoice of the year with what was credited and paid on it."""
-    note = sa.orm.aliased(Invoice)
-    credited = (
-        sa.select(sa.func.coalesce(sa.func.sum(note.total_cents), 0))
-        .where(
-            note.corrects_id == Invoice.id,
-            note.kind == InvoiceKind.CREDIT_NOTE,
-            note.status != InvoiceStatus.VOID,
-        )
-        .scalar_subquery()
-    )
-    paid = (
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
     stmt = (
         sa.select(
             Invoice.number,
@@ -86,8 +71,8 @@ def receivables(year: int, issuer_code: str | None = None) -> list[Receivable]:
             Invoice.subtotal_cents,
             Invoice.vat_cents,
             Invoice.total_cents,
-            credited,
-            paid,
+            credited_cents(Invoice.id),
+            paid_cents(Invoice.id),
         )
         .join(Issuer, Invoice.issuer_id == Issuer.id)
         .join(Member, Member.id == sa.func.coalesce(Invoice.collect_from_id, Invoice.member_id))

@@ -12,7 +12,7 @@ from billing.forms import SubscribeForm
 from billing.models import Product
 from billing.pricing import PricingContext, price_line
 from billing.services import BillingError, subscriptions
-from billing.services.invoices import amount_due, vat_breakdown
+from billing.services.invoices import amount_due, amounts_due, vat_breakdown
 from governance import queries as registry
 from portal.audit import Actor
 from portal.auth.models import Role
@@ -35,7 +35,7 @@ def invoices():
         queries.invoice_select(current_user, year=year, member=member), per_page=50, error_out=False
     )
     return render_template(
-        "billing/invoices.html", page=page, year=year, member=member, amount_due=amount_due
+        "billing/invoices.html", page=page, year=year, member=member, due=amounts_due(page.items)
     )
 
 

@@ -4,6 +4,7 @@ decisions, the roadmap and the collective activities. Readable without JavaScrip
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
 
 from catalogue import queries
 from catalogue.assessment import characterisation, priority_score
@@ -21,7 +22,29 @@ def index():
         return render_template("catalogue/index.html", form=form, facilities=None), 400
     filters = queries.FacilityFilter(**{f.name: f.data or None for f in form})
     facilities = list(db.session.scalars(queries.facility_select(filters)))
-    return render_template("catalogue/index.html", form=form, facilities=facilities)
+    return render_template(
+        "catalogue/index.html",
+        form=form,
+        facilities=facilities,
+        filter_fields=_filter_fields(form, filters),
+    )
+
+
+#: The filter form's fields as HTML, per combination of valid filter values: WTForms' rendering
+#: of the six fields (31 options) cost a third of the page. It depends on nothing but the values
+#: (fixed labels and choices from the enums, no data, user or session), so it never goes stale;
+#: only the first few combinations are kept (in practice: the empty form), per process.
+_FILTER_FIELDS: dict[queries.FacilityFilter, Markup] = {}
+_FILTER_FIELDS_KEPT = 32
+
+
+def _filter_fields(form: FacilityFilterForm, filters: queries.FacilityFilter) -> Markup:
+    html = _FILTER_FIELDS.get(filters)
+    if html is None:
+        html = Markup(render_template("catalogue/_filter_fields.html", form=form))
+        if len(_FILTER_FIELDS) < _FILTER_FIELDS_KEPT:
+            _FILTER_FIELDS[filters] = html
+    return html
 
 
 @bp.get("/voorzieningen/<slug>")
@@ -34,7 +57,9 @@ def show(slug: str):
         + [(d.date, "besluit", d) for d in facility.decisions],
         key=lambda entry: (entry[0], entry[1] != "fase"),
     )
-    from billing.queries import adoption_count, facility_prices  # billing builds on catalogue
+    from billing.queries import facility_offer  # billing builds on catalogue
+
+    prices, adoption = facility_offer(facility, dt.date.today())
 
     return render_template(
         "catalogue/facility.html",
@@ -43,8 +68,8 @@ def show(slug: str):
         score=priority_score(facility, criteria),
         characterisation=characterisation(facility, criteria),
         DecisionKind=DecisionKind,
-        prices=facility_prices(facility, dt.date.today()),
-        adoption=adoption_count(facility),
+        prices=prices,
+        adoption=adoption,
     )
 
 

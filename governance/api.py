@@ -38,8 +38,13 @@ def members():
     stmt = queries.member_select(
         active_on=active_on, kind=MemberKind(kind) if kind else None, search=search
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    page_members = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    total = db.session.scalar(stmt.with_only_columns(sa.func.count()).order_by(None))
+    # Rows with the columns the JSON needs, not Member objects: the page is only read.
+    page_members = db.session.execute(
+        stmt.with_only_columns(*queries.MEMBER_FACT_COLUMNS)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     items = [_member_json(f) for f in queries.member_facts(page_members, active_on)]
     return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
 

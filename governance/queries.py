@@ -31,11 +31,18 @@ class Population:
     source: str
 
 
+#: What member_facts() and the member JSON read of a member: lists that only read can select
+#: these columns as rows (`member_select(...).with_only_columns(*MEMBER_FACT_COLUMNS)`) instead
+#: of loading Member objects.
+MEMBER_FACT_COLUMNS = (Member.id, Member.code, Member.kind, Member.name, Member.province)
+
+
 @dataclass(frozen=True)
 class MemberFacts:
-    """A member with the figures that follow from the registry on a date."""
+    """A member with the figures that follow from the registry on a date. `member` is a Member
+    or a row of MEMBER_FACT_COLUMNS."""
 
-    member: Member
+    member: Member | sa.Row
     population: Population | None
 
     @property
@@ -161,14 +168,17 @@ def population_history(member: Member) -> list[Population]:
     return [p for p in history if p is not None]
 
 
-def member_facts(members: Iterable[Member], day: dt.date) -> list[MemberFacts]:
-    """Members with their latest population and votes on `day`, in a fixed number of queries."""
+def member_facts(members: Iterable[Member | sa.Row], day: dt.date) -> list[MemberFacts]:
+    """Members (or rows of MEMBER_FACT_COLUMNS) with their latest population and votes on `day`,
+    in a fixed number of queries."""
     members = list(members)
     populations = _populations(members, day, exact=False)
     return [MemberFacts(m, populations.get(m.id)) for m in members]
 
 
-def _populations(members: list[Member], day: dt.date, exact: bool) -> dict[int, Population]:
+def _populations(
+    members: list[Member | sa.Row], day: dt.date, exact: bool
+) -> dict[int, Population]:
     municipalities = [m.id for m in members if m.kind is MemberKind.MUNICIPALITY]
     gewests = [m.id for m in members if m.kind is MemberKind.GEWEST]
     memberships: list[GewestMembership] = []
@@ -196,24 +206,32 @@ def _populations(members: list[Member], day: dt.date, exact: bool) -> dict[int, 
     return result
 
 
-def _counts(member_ids: set[int], day: dt.date, exact: bool) -> dict[int, list[InhabitantCount]]:
-    """Counts per member up to `day` (or exactly at it), oldest first."""
+def _counts(member_ids: set[int], day: dt.date, exact: bool) -> dict[int, list[sa.Row]]:
+    """Counts per member up to `day` (or exactly at it), oldest first: plain rows with the
+    columns of InhabitantCount that the figures need (member_id, reference_date, inhabitants,
+    source). Rows, not ORM objects: a page of 100 members reads a few hundred of them, and
+    building and tracking an ORM instance for each cost more than the rest of the request."""
     if not member_ids:
         return {}
     when = InhabitantCount.reference_date == day if exact else InhabitantCount.reference_date <= day
     stmt = (
-        sa.select(InhabitantCount)
+        sa.select(
+            InhabitantCount.member_id,
+            InhabitantCount.reference_date,
+            InhabitantCount.inhabitants,
+            InhabitantCount.source,
+        )
         .where(InhabitantCount.member_id.in_(member_ids), when)
         .order_by(InhabitantCount.reference_date)
     )
-    counts: dict[int, list[InhabitantCount]] = defaultdict(list)
-    for count in db.session.scalars(stmt):
+    counts: dict[int, list[sa.Row]] = defaultdict(list)
+    for count in db.session.execute(stmt):
         counts[count.member_id].append(count)
     return counts
 
 
 def _gewest_population(
-    memberships: list[GewestMembership], counts: dict[int, list[InhabitantCount]]
+    memberships: list[GewestMembership], counts: dict[int, list[sa.Row]]
 ) -> Population | None:
     """The sum over the gewest's members at the latest reference date where all of them have a
     figure; a partial sum would silently understate its inhabitants (and its votes)."""

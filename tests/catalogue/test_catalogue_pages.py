@@ -126,6 +126,24 @@ def test_the_page_keeps_the_chosen_filters_in_the_form(client, html):
     assert fields["phase"] == "opschaling"
 
 
+def test_the_filter_fields_follow_each_request_however_often_they_are_rendered(client, html):
+    """The rendered filter fields are kept per combination of values (catalogue.views): the
+    same values give the same fields, other values never get an earlier request's fields."""
+    for _ in range(2):
+        for query, q, phase in [
+            ("", "", ""),
+            ("q=wifi&phase=opschaling", "wifi", "opschaling"),
+            ("phase=beheer", "", "beheer"),
+            ("q=wifi", "wifi", ""),
+            ("q=&phase=", "", ""),
+        ]:
+            fields = dict(html.page(client.get(f"/voorzieningen/?{query}")).form("q")["fields"])
+            assert (fields["q"], fields["phase"]) == (q, phase), query
+    invalid = client.get("/voorzieningen/?phase=bestaat-niet")
+    assert invalid.status_code == 400 and 'id="phase-fout"' in invalid.get_data(as_text=True)
+    assert 'id="phase-fout"' not in client.get("/voorzieningen/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
