@@ -132,13 +132,13 @@ def budget(year: int):
 @bp.post("/fonds/<int:year>/toezeggingen")
 @role_required(Role.COLLEGE)
 def allocate(year: int):
-    """The College commits money to an activity (scale-up requests get theirs through the
-    board's decision)."""
+    """The College commits money to an activity while drafting the year (scale-up requests
+    get theirs through the board's decision)."""
     return _post(
         year,
         "allocation_form",
         AllocationForm(prefix="toezegging"),
-        lambda fund, f: fund_service.allocate(
+        lambda fund, f: fund_service.allocate_in_proposal(
             actor(), fund, f.compartment.data, f.activity.data, cents(f.amount.data)
         ),
         "De toezegging is vastgelegd.",

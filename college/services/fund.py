@@ -187,6 +187,19 @@ def allocate(
     return allocation
 
 
+def allocate_in_proposal(
+    actor: Actor, fund: FundYear, compartment: Compartment, activity: str, amount_cents: int
+) -> FundAllocation:
+    """The College's own commitments are part of its proposal for the year: once proposed,
+    money is committed only by a board decision."""
+    if fund.status is not FundYearStatus.CONCEPT:
+        raise CollegeError(
+            f"de begroting {fund.year} is {fund.status.label}; een toezegging loopt nu via "
+            "een besluit van het bestuur"
+        )
+    return allocate(actor, fund, compartment, activity, amount_cents)
+
+
 def spent_cents(allocation: FundAllocation) -> int:
     return sum(s.amount_cents for s in allocation.spending)
 

@@ -332,3 +332,22 @@ def test_the_college_commits_money_to_an_activity_within_the_free_budget(app, us
     finance = browser_for(app, users["finance"])
     response = _post(finance, "/fonds/2018", "/fonds/2018/toezeggingen", data, "toezegging")
     assert response.status_code == 403
+
+
+def test_once_proposed_the_college_no_longer_commits_money_itself(app, users):
+    fund = fund_service.fund_year(2018)
+    from portal.audit import Actor
+
+    fund_service.propose(Actor.for_user(users["college_a"]), fund)
+    db.session.commit()
+    college = browser_for(app, users["college_a"])
+    data = {
+        "toezegging-compartment": "innovatie",
+        "toezegging-activity": "Na het voorstel",
+        "toezegging-amount": "1000.00",
+    }
+    committed = fund_service.figures(fund).committed_cents
+    response = _post(college, "/fonds/2018", "/fonds/2018/toezeggingen", data, "toezegging")
+    assert response.status_code == 400
+    assert "loopt nu via een besluit van het bestuur" in response.get_data(as_text=True)
+    assert fund_service.figures(fund).committed_cents == committed
