@@ -351,3 +351,62 @@ def test_once_proposed_the_college_no_longer_commits_money_itself(app, users):
     assert response.status_code == 400
     assert "loopt nu via een besluit van het bestuur" in response.get_data(as_text=True)
     assert fund_service.figures(fund).committed_cents == committed
+
+
+def test_documents_are_checked_and_only_the_requests_readers_download_them(app, users):
+    client, response = submit(app, users["it"], front_runners="")
+    request_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    page = f"/opschaling/{request_id}"
+    import io
+
+    def upload(name, content, mimetype):
+        data = {"doc-document": (io.BytesIO(content), name, mimetype)}
+        token = csrf(client.get(page))
+        return client.post(
+            f"{page}/documenten",
+            data={"doc-csrf_token": token, **data},
+            content_type="multipart/form-data",
+        )
+
+    refused = upload("virus.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    assert refused.status_code == 400
+    assert "alleen PDF-" in refused.get_data(as_text=True)
+    assert upload("business case.pdf", b"%PDF-1.4 plan", "application/pdf").status_code == 303
+    item = db.session.get(ScaleUpRequest, request_id)
+    [document] = item.documents
+    url = f"{page}/documenten/{document.id}"
+    download = client.get(url)
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 plan"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert browser_for(app, users["it_other"]).get(url).status_code == 404
+    assert browser_for(app, users["college_a"]).get(url).status_code == 200
+
+
+def test_the_municipality_withdraws_and_the_task_force_completes(app, users):
+    client, response = submit(app, users["it"])
+    request_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    page = f"/opschaling/{request_id}"
+    response = _post(
+        client, page, f"{page}/intrekken", {"toelichting-note": "dubbel"}, "toelichting"
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    item = db.session.get(ScaleUpRequest, request_id)
+    assert item.status is RequestStatus.INGETROKKEN
+    assert item.transitions[-1].note == "dubbel"
+    # A withdrawn request cannot be taken up again.
+    tf = browser_for(app, users["task_force"])
+    response = _post(tf, page, f"{page}/beoordeling/starten", {}, "actie")
+    assert response.status_code == 400
+    # An adopted one is completed by the Task Force, with a note.
+    adopted = walk_to_board(app, users)
+    assert decide(app, users, adopted).status_code == 303
+    page = f"/opschaling/{adopted.id}"
+    assert (
+        _post(tf, page, f"{page}/afronden", {"toelichting-note": ""}, "toelichting").status_code
+        == 400
+    )
+    data = {"toelichting-note": "Alle gemeenten aangesloten."}
+    assert _post(tf, page, f"{page}/afronden", data, "toelichting").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ScaleUpRequest, adopted.id).status is RequestStatus.AFGEROND
