@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Payment
+from billing.models import Invoice, InvoiceKind, InvoiceLine
 from billing.reports import ISSUED
+from billing.services.invoices import credited_cents, paid_cents
 from catalogue.models import CollectiveActivity
 from college.models import (
     Compartment,
@@ -326,27 +327,15 @@ def _contributions(product_id: int, year: int) -> tuple[int, int]:
     )
     if not net:
         return 0, 0
-    note = sa.orm.aliased(Invoice)
-    credited = (
-        sa.select(sa.func.coalesce(sa.func.sum(note.total_cents), 0))
-        .where(
-            note.corrects_id == Invoice.id,
-            note.kind == InvoiceKind.CREDIT_NOTE,
-            note.status != InvoiceStatus.VOID,
-        )
-        .scalar_subquery()
-    )
-    paid = (
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_cents), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
     settled = {
         invoice_id
         for invoice_id, total, credit, payments in db.session.execute(
-            sa.select(Invoice.id, Invoice.total_cents, credited, paid).where(
-                Invoice.id.in_(list(net))
-            )
+            sa.select(
+                Invoice.id,
+                Invoice.total_cents,
+                credited_cents(Invoice.id),
+                paid_cents(Invoice.id),
+            ).where(Invoice.id.in_(list(net)))
         )
         if payments > 0 and payments >= total - credit
     }
