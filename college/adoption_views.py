@@ -15,6 +15,7 @@ from catalogue.queries import facility_by_slug
 from college.forms import GoLiveForm
 from college.geo.map import boundary_year, coverage_svg
 from college.services import adoption
+from college.services.requests import acts_for
 from college.views import actor, run
 from governance import queries as registry
 from portal import dates
@@ -24,6 +25,7 @@ from portal.db import db
 from portal.permissions import login_required, role_required
 
 bp = Blueprint("adoption", __name__, template_folder="templates")
+#: The Task Force and VNG record go-lives for any municipality, an IT manager for their own.
 RECORDERS = (Role.TASK_FORCE, Role.VNG_ADMIN, Role.GEMEENTE_IT)
 
 
@@ -56,13 +58,6 @@ def index():
     day = _day()
     rows = [(f, adoption.coverage(f, day)) for f in monitored()]
     return render_template("college/adoption_index.html", rows=rows, day=day)
-
-
-def may_record(user, member_id: int | None = None) -> bool:
-    """The Task Force and VNG record go-lives; a municipality's IT manager its own."""
-    if user.has_role(Role.TASK_FORCE, Role.VNG_ADMIN):
-        return True
-    return user.has_role(Role.GEMEENTE_IT) and (member_id is None or user.member_id == member_id)
 
 
 def _page(facility: Facility, day: dt.date, form: GoLiveForm, status: int = 200):
@@ -102,7 +97,7 @@ def _page(facility: Facility, day: dt.date, form: GoLiveForm, status: int = 200)
         svg=svg,
         year=year,
         form=form,
-        may_record=may_record(current_user),
+        may_record=current_user.has_role(*RECORDERS),
         adoption=adoption,
     ), status
 
@@ -123,7 +118,7 @@ def go_live(slug: str):
         member = registry.member_by_code(form.member.data)
         if member is None:
             form.member.errors.append("onbekende gemeente")
-        elif not may_record(current_user, member.id):
+        elif not acts_for(current_user, member.id):
             abort(403)
         elif run(lambda: adoption.record_go_live(actor(), found, member, form.live_on.data), form):
             flash(f"{member.name} is in gebruik met {found.name} sinds {form.live_on.data}.")

@@ -2,6 +2,7 @@
 municipality its own and those it is a front-runner in) and /api/v1/fund/<year>."""
 
 from flask import Blueprint, Flask, jsonify
+from sqlalchemy.orm import selectinload
 
 from billing.money import euros
 from college import queries
@@ -59,7 +60,11 @@ def _request(r: ScaleUpRequest) -> dict:
 def scale_up_requests(user):
     status = choice_arg("status", tuple(s.value for s in RequestStatus))
     rows = db.session.scalars(
-        queries.visible_requests(user, RequestStatus(status) if status else None)
+        queries.visible_requests(user, RequestStatus(status) if status else None).options(
+            selectinload(ScaleUpRequest.front_runners),
+            selectinload(ScaleUpRequest.advice),
+            selectinload(ScaleUpRequest.decision),
+        )
     ).all()
     return jsonify({"items": [_request(r) for r in rows], "total": len(rows)})
 
@@ -105,7 +110,7 @@ def fund(year: int, user):
                     "activity": a.activity,
                     "amount": euros(a.amount_cents),
                     "spent": euros(fund_service.spent_cents(a)),
-                    "request": f"OPS-{a.request_id:04d}" if a.request_id else None,
+                    "request": a.request.reference if a.request else None,
                 }
                 for a in found.allocations
             ],

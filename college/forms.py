@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -15,37 +15,28 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
+from billing.money import to_cents
 from catalogue.models import BindingLevel, ExecutionStructure
 from college.models import BoardOutcome, Compartment, PositionKind
-from portal.forms import DateField, DecimalField, EnumSelectField
+from portal.forms import DateField, EnumSelectField, EuroField
 
 MAX_EUROS = 10**9  # a billion euros: far above any fund figure, far below any overflow
 CBS_CODE = re.compile(r"GM\d{4}")
 
 
-def euro_field(label: str, required: bool = True, **kw) -> DecimalField:
+def euro_field(label: str, required: bool = True, **kw) -> EuroField:
     validators = [InputRequired() if required else Optional(), NumberRange(min=0, max=MAX_EUROS)]
-    return DecimalField(label, places=2, validators=validators, **kw)
+    return EuroField(label, places=2, validators=validators, **kw)
 
 
 def cents(value: Decimal | None) -> int | None:
-    """Euros as entered -> integer cents; more than two decimals is refused by the form."""
-    return None if value is None else int(value * 100)
+    """Euros as entered (at most two decimals, EuroField) -> integer cents."""
+    return None if value is None else to_cents(value)
 
 
-class EuroCentsMixin:
-    def validate_cents(self, *names: str) -> bool:
-        ok = True
-        for name in names:
-            value = self[name].data
-            if value is not None and value != value.quantize(Decimal("0.01")):
-                self[name].errors.append("hooguit twee cijfers achter de komma")
-                ok = False
-        return ok
-
-
-class RequestForm(EuroCentsMixin, FlaskForm):
+class RequestForm(FlaskForm):
     facility = SelectField("Voorziening of initiatief", coerce=int, validators=[InputRequired()])
     title = StringField("Titel van het verzoek", validators=[DataRequired(), Length(max=200)])
     problem = TextAreaField(
@@ -80,13 +71,6 @@ class RequestForm(EuroCentsMixin, FlaskForm):
                 f"geen CBS-code (GM gevolgd door 4 cijfers): {', '.join(wrong[:5])}"
             )
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return (
-            self.validate_cents("expected_costs", "expected_benefits", "requested_contribution")
-            and ok
-        )
-
 
 class DocumentForm(FlaskForm):
     document = FileField(
@@ -110,10 +94,11 @@ class NoteForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token."""
+    """A state-changing button: a form of its own so that the step is a CSRF-protected POST."""
 
 
-class AdviceForm(EuroCentsMixin, FlaskForm):
+class AdviceForm(FlaskForm):
+    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
     rollout = TextAreaField(
         "Uitrol in de gemeenten", validators=[DataRequired(), Length(max=20000)]
     )
@@ -135,19 +120,16 @@ class AdviceForm(EuroCentsMixin, FlaskForm):
         "Compartiment", enum_cls=Compartment, blank="geen toekenning"
     )
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self.validate_cents("fund_allocation") and ok
-
 
 class PositionForm(FlaskForm):
+    revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
     position = EnumSelectField("Uw standpunt", enum_cls=PositionKind, validators=[InputRequired()])
     comment = TextAreaField(
         "Toelichting of kanttekening", validators=[Optional(), Length(max=5000)]
     )
 
 
-class DecisionForm(EuroCentsMixin, FlaskForm):
+class DecisionForm(FlaskForm):
     outcome = EnumSelectField("Besluit", enum_cls=BoardOutcome, validators=[InputRequired()])
     decided_on = DateField("Datum van het besluit", validators=[InputRequired()])
     text = TextAreaField("Tekst van het besluit", validators=[DataRequired(), Length(max=20000)])
@@ -163,43 +145,27 @@ class DecisionForm(EuroCentsMixin, FlaskForm):
     )
     fund_allocation = euro_field("Bij wijziging: toekenning uit het fonds (euro)", required=False)
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self.validate_cents("fund_allocation") and ok
 
-
-class BudgetForm(EuroCentsMixin, FlaskForm):
+class BudgetForm(FlaskForm):
     compartment = EnumSelectField(
         "Compartiment", enum_cls=Compartment, validators=[InputRequired()]
     )
     amount = euro_field("Budget (euro)")
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self.validate_cents("amount") and ok
 
-
-class AllocationForm(EuroCentsMixin, FlaskForm):
+class AllocationForm(FlaskForm):
     compartment = EnumSelectField(
         "Compartiment", enum_cls=Compartment, validators=[InputRequired()]
     )
     activity = StringField("Activiteit", validators=[DataRequired(), Length(max=300)])
     amount = euro_field("Toegezegd bedrag (euro)")
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self.validate_cents("amount") and ok
 
-
-class SpendingForm(EuroCentsMixin, FlaskForm):
+class SpendingForm(FlaskForm):
     allocation = SelectField("Toezegging", coerce=int, validators=[InputRequired()])
     spent_on = DateField("Datum", validators=[InputRequired()])
     amount = euro_field("Bedrag (euro)")
     description = StringField("Omschrijving", validators=[DataRequired(), Length(max=300)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        return self.validate_cents("amount") and ok
 
 
 class PlanApprovalForm(FlaskForm):

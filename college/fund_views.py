@@ -4,7 +4,7 @@ College's budgets and proposal, the board's authorisation, spending and the ALV'
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from wtforms import SelectChoice
 
 from college.forms import (
@@ -17,8 +17,8 @@ from college.forms import (
 )
 from college.models import FundAllocation
 from college.services import fund as fund_service
-from college.views import actor, run
-from governance.models import AgendaItem, Meeting, Subject
+from college.views import actor, step
+from governance.models import AgendaItem, Meeting, MeetingKind, Subject
 from portal.auth.models import Role
 from portal.charts import Series, bar_chart
 from portal.db import db
@@ -27,6 +27,8 @@ from portal.permissions import login_required, role_required
 
 bp = Blueprint("fund", __name__, template_folder="templates")
 STAFF = (Role.VNG_ADMIN, Role.VNG_FINANCE)
+#: The plan is approved by the members: an (extraordinary) general meeting.
+ALV_KINDS = (MeetingKind.ALV, MeetingKind.BALV)
 
 
 @bp.get("/fonds/")
@@ -39,36 +41,41 @@ def index():
     return _page(fund_service.fund_year(today if today in years else years[-1]))
 
 
-def _forms(fund, **posted):
-    spending = SpendingForm(prefix="uitgave")
-    spending.allocation.choices = [
+def spending_form(fund) -> SpendingForm:
+    form = SpendingForm(prefix="uitgave")
+    form.allocation.choices = [
         SelectChoice(a.id, f"{a.compartment.label}: {a.activity}") for a in fund.allocations
     ]
+    return form
+
+
+def approval_form() -> PlanApprovalForm:
+    """The agenda items of the members' meetings, for linking the plan's approval."""
     subjects = db.session.execute(
         sa.select(Subject.id, Subject.title, Meeting.date)
         .join(AgendaItem, Subject.item_id == AgendaItem.id)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(Meeting.kind.in_(ALV_KINDS))
         .order_by(Meeting.date, Subject.id)
     ).all()
-    approval = PlanApprovalForm(prefix="alv")
-    approval.subject.choices = [SelectChoice("", "nog niet vastgelegd")] + [
+    form = PlanApprovalForm(prefix="alv")
+    form.subject.choices = [SelectChoice("", "nog niet vastgelegd")] + [
         SelectChoice(s.id, f"{s.date.isoformat()}: {s.title}"[:120]) for s in subjects
     ]
-    forms = {
+    return form
+
+
+def _forms(fund, **posted):
+    """Every form of the fund page; a posted one (with its input and errors) replaces its
+    empty twin."""
+    return {
         "budget_form": BudgetForm(prefix="budget"),
         "allocation_form": AllocationForm(prefix="toezegging"),
-        "spending_form": spending,
-        "approval_form": approval,
+        "spending_form": spending_form(fund),
+        "approval_form": approval_form(),
         "action_form": ActionForm(prefix="actie"),
+        **posted,
     }
-    for name, form in posted.items():
-        form_choices = forms[name]
-        if hasattr(form_choices, "allocation"):
-            form.allocation.choices = form_choices.allocation.choices
-        if hasattr(form_choices, "subject"):
-            form.subject.choices = form_choices.subject.choices
-        forms[name] = form
-    return forms
 
 
 def _page(fund, status: int = 200, **posted):
@@ -107,12 +114,13 @@ def year(year: int):
 
 def _post(year: int, name: str, form, work, done: str):
     fund = _fund(year)
-    if form.validate_on_submit() and run(lambda: work(fund, form), form):
-        flash(done)
-        return redirect(url_for("fund.year", year=year), 303)
-    if not form.errors and not form.form_errors:
-        form.form_errors.append("het formulier is verlopen; probeer het opnieuw")
-    return _page(fund, 400, **{name: form})
+    return step(
+        form,
+        lambda f: work(fund, f),
+        done,
+        url_for("fund.year", year=year),
+        lambda f: _page(fund, 400, **{name: f}),
+    )
 
 
 @bp.post("/fonds/<int:year>/budget")
@@ -172,8 +180,7 @@ def authorise(year: int):
 @bp.post("/fonds/<int:year>/uitgaven")
 @role_required(*STAFF)
 def spend(year: int):
-    form = SpendingForm(prefix="uitgave")
-    form.allocation.choices = [SelectChoice(a.id) for a in _fund(year).allocations]
+    form = spending_form(_fund(year))
 
     def work(fund, f):
         allocation = db.session.get(FundAllocation, f.allocation.data)
@@ -189,10 +196,7 @@ def spend(year: int):
 @bp.post("/fonds/<int:year>/alv")
 @role_required(Role.VNG_ADMIN)
 def approval(year: int):
-    form = PlanApprovalForm(prefix="alv")
-    form.subject.choices = [SelectChoice("", "")] + [
-        SelectChoice(i) for i in db.session.scalars(sa.select(Subject.id))
-    ]
+    form = approval_form()
 
     def work(fund, f):
         subject = db.session.get(Subject, f.subject.data) if f.subject.data else None

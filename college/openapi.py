@@ -1,23 +1,24 @@
 """The College part of the OpenAPI document. Money is a decimal string in euros."""
 
+from catalogue.models import BindingLevel
+from college.models import (
+    AdviceStatus,
+    BoardOutcome,
+    Compartment,
+    FundYearStatus,
+    RequesterKind,
+    RequestStatus,
+)
+
 _S = {"type": "string"}
 _NS = {"type": "string", "nullable": True}
 _MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "25452000.00"}
 _DATE = {"type": "string", "format": "date"}
 _ERR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _SECURE = [{"bearerAuth": []}]
-_STATUSES = [
-    "ingediend",
-    "in_beoordeling",
-    "advies_college",
-    "besluit_bestuur",
-    "in_uitvoering",
-    "afgerond",
-    "afgewezen",
-    "ingetrokken",
-]
-_COMPARTMENTS = ["beheer", "structureel", "innovatie"]
-_BINDING = ["vrij", "vrijwillig_niet_vrijblijvend", "algemeen_bindend"]
+_STATUSES = [s.value for s in RequestStatus]
+_COMPARTMENTS = [c.value for c in Compartment]
+_BINDING = [b.value for b in BindingLevel]
 
 
 def _ok(description: str, schema: dict) -> dict:
@@ -33,7 +34,7 @@ OPENAPI_SCHEMAS = {
             "title": _S,
             "facility": _S,
             "status": {"type": "string", "enum": _STATUSES},
-            "requester": {"type": "string", "enum": ["gemeente", "task_force", "vng_king"]},
+            "requester": {"type": "string", "enum": [k.value for k in RequesterKind]},
             "member": _NS,
             "front_runners": {"type": "array", "items": _S},
             "expected_costs": _MONEY,
@@ -45,7 +46,7 @@ OPENAPI_SCHEMAS = {
                 "type": "object",
                 "nullable": True,
                 "properties": {
-                    "status": {"type": "string", "enum": ["concept", "vastgesteld"]},
+                    "status": {"type": "string", "enum": [a.value for a in AdviceStatus]},
                     "binding_level": {"type": "string", "enum": _BINDING},
                     "execution_structure": _S,
                     "start_date": _DATE,
@@ -57,10 +58,7 @@ OPENAPI_SCHEMAS = {
                 "type": "object",
                 "nullable": True,
                 "properties": {
-                    "outcome": {
-                        "type": "string",
-                        "enum": ["overgenomen", "geamendeerd", "verworpen"],
-                    },
+                    "outcome": {"type": "string", "enum": [o.value for o in BoardOutcome]},
                     "decided_on": _DATE,
                     "binding_level": {"type": "string", "enum": _BINDING, "nullable": True},
                     "fund_allocation": _MONEY,
@@ -73,7 +71,7 @@ OPENAPI_SCHEMAS = {
         "required": ["year", "status", "plan", "compartments", "totals", "allocations"],
         "properties": {
             "year": {"type": "integer"},
-            "status": {"type": "string", "enum": ["concept", "voorgesteld", "geautoriseerd"]},
+            "status": {"type": "string", "enum": [y.value for y in FundYearStatus]},
             "plan": {
                 "type": "object",
                 "properties": {

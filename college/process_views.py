@@ -1,6 +1,7 @@
 """The steps of the process, one POST each: the Task Force's assessment, the College's advice
-and positions, the board's decision, rejection, withdrawal and completion. A refused step
-shows the request's page again with the message; nothing is changed."""
+and positions, the board's decision, rejection, withdrawal, sending back and completion. A
+refused step shows the request's page again with the message next to its form; nothing is
+changed."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,7 +11,17 @@ from catalogue.queries import criteria as all_criteria
 from college.forms import ActionForm, AssessmentFields, DecisionForm, NoteForm, PositionForm, cents
 from college.services import advice as advice_service
 from college.services import requests as request_service
-from college.views import SUBMITTERS, actor, advice_form, bp, find, render_detail, run
+from college.views import (
+    NOTE_PREFIXES,
+    SUBMITTERS,
+    actor,
+    advice_form,
+    bp,
+    find,
+    render_detail,
+    run,
+    step,
+)
 from portal.auth.models import Role
 from portal.permissions import role_required
 
@@ -19,31 +30,30 @@ college = role_required(Role.COLLEGE)
 board = role_required(Role.BOARD)
 
 
-def _step(request_id: int, form, work, done: str, anchor: str = ""):
+def _step(request_id: int, slot: str, form, work, done: str, anchor: str = ""):
     found = find(request_id)
-    if form.validate_on_submit() and run(lambda: work(found, form), form):
-        flash(done.format(ref=found.reference))
-        return redirect(url_for("scale_up.show", request_id=found.id) + anchor, 303)
-    if not form.errors and not form.form_errors:
-        form.form_errors.append("het formulier is verlopen; probeer het opnieuw")
-    return render_detail(found, 400, **{_slot(form): form})
+    return step(
+        form,
+        lambda f: work(found, f),
+        done.format(ref=found.reference),
+        url_for("scale_up.show", request_id=found.id) + anchor,
+        lambda f: render_detail(found, 400, **{slot: f}),
+    )
 
 
-def _slot(form) -> str:
-    return {
-        ActionForm: "action_form",
-        NoteForm: "note_form",
-        PositionForm: "position_form",
-        DecisionForm: "decision_form",
-    }[type(form)]
+def _action(request_id: int, work, done: str):
+    return _step(request_id, "action_form", ActionForm(prefix="actie"), work, done)
+
+
+def _note(request_id: int, slot: str, work, done: str):
+    return _step(request_id, slot, NoteForm(prefix=NOTE_PREFIXES[slot]), work, done)
 
 
 @bp.post("/opschaling/<int:request_id>/beoordeling/starten")
 @task_force
 def start_assessment(request_id: int):
-    return _step(
+    return _action(
         request_id,
-        ActionForm(prefix="actie"),
         lambda r, f: request_service.start_assessment(actor(), r),
         "{ref} is in beoordeling genomen.",
     )
@@ -82,9 +92,8 @@ def assessment(request_id: int):
 @bp.post("/opschaling/<int:request_id>/beoordeling/afronden")
 @task_force
 def complete_assessment(request_id: int):
-    return _step(
+    return _action(
         request_id,
-        ActionForm(prefix="actie"),
         lambda r, f: request_service.complete_assessment(actor(), r),
         "{ref} is voor advies naar het College gestuurd.",
     )
@@ -93,9 +102,9 @@ def complete_assessment(request_id: int):
 @bp.post("/opschaling/<int:request_id>/afwijzen")
 @task_force
 def reject(request_id: int):
-    return _step(
+    return _note(
         request_id,
-        NoteForm(prefix="toelichting"),
+        "reject_form",
         lambda r, f: request_service.reject(actor(), r, f.note.data),
         "{ref} is afgewezen.",
     )
@@ -106,20 +115,31 @@ def reject(request_id: int):
 def withdraw(request_id: int):
     if not request_service.may_withdraw(current_user, find(request_id)):
         abort(403)
-    return _step(
+    return _note(
         request_id,
-        NoteForm(prefix="toelichting"),
+        "withdraw_form",
         lambda r, f: request_service.withdraw(actor(), r, f.note.data),
         "{ref} is ingetrokken.",
+    )
+
+
+@bp.post("/opschaling/<int:request_id>/terugsturen")
+@college
+def send_back(request_id: int):
+    return _note(
+        request_id,
+        "send_back_form",
+        lambda r, f: request_service.send_back(actor(), r, f.note.data),
+        "{ref} is teruggestuurd naar de Task Force.",
     )
 
 
 @bp.post("/opschaling/<int:request_id>/afronden")
 @task_force
 def complete(request_id: int):
-    return _step(
+    return _note(
         request_id,
-        NoteForm(prefix="toelichting"),
+        "complete_form",
         lambda r, f: request_service.complete(actor(), r, f.note.data),
         "{ref} is afgerond.",
     )
@@ -144,6 +164,7 @@ def advice(request_id: int):
             fund_allocation_cents=cents(form.fund_allocation.data),
             fund_year=form.fund_year.data,
             fund_compartment=form.fund_compartment.data,
+            revision=form.revision.data,
         ),
         form,
     ):
@@ -158,8 +179,11 @@ def advice(request_id: int):
 def position(request_id: int):
     return _step(
         request_id,
+        "position_form",
         PositionForm(prefix="standpunt"),
-        lambda r, f: advice_service.record_position(actor(), r, f.position.data, f.comment.data),
+        lambda r, f: advice_service.record_position(
+            actor(), r, f.position.data, f.comment.data, f.revision.data
+        ),
         "Uw standpunt over {ref} is vastgelegd.",
         "#advies",
     )
@@ -168,9 +192,8 @@ def position(request_id: int):
 @bp.post("/opschaling/<int:request_id>/advies/vaststellen")
 @college
 def adopt_advice(request_id: int):
-    return _step(
+    return _action(
         request_id,
-        ActionForm(prefix="actie"),
         lambda r, f: advice_service.adopt_advice(actor(), r),
         "Het advies over {ref} is vastgesteld en aan het bestuur gezonden.",
     )
@@ -181,6 +204,7 @@ def adopt_advice(request_id: int):
 def decide(request_id: int):
     return _step(
         request_id,
+        "decision_form",
         DecisionForm(prefix="besluit"),
         lambda r, f: advice_service.decide(
             actor(),

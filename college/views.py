@@ -35,6 +35,15 @@ from portal.db import db
 from portal.permissions import login_required, role_required, visible_or_404
 
 bp = Blueprint("scale_up", __name__, template_folder="templates")
+#: The road a request takes when all goes well (rejection and withdrawal end it early).
+MAIN_STEPS = (
+    RequestStatus.INGEDIEND,
+    RequestStatus.IN_BEOORDELING,
+    RequestStatus.ADVIES_COLLEGE,
+    RequestStatus.BESLUIT_BESTUUR,
+    RequestStatus.IN_UITVOERING,
+    RequestStatus.AFGEROND,
+)
 SUBMITTERS = (Role.GEMEENTE_IT, Role.TASK_FORCE, Role.VNG_ADMIN)
 
 
@@ -54,17 +63,29 @@ def run(work, form) -> bool:
     return True
 
 
+def step(form, work, done: str, target: str, redisplay):
+    """One POSTed step: valid and accepted, a message and a redirect (303) to `target`;
+    otherwise `redisplay(form)` with its errors (an expired form says so)."""
+    if form.validate_on_submit() and run(lambda: work(form), form):
+        flash(done)
+        return redirect(target, 303)
+    if not form.errors and not form.form_errors:
+        form.form_errors.append("het formulier is verlopen; probeer het opnieuw")
+    return redisplay(form)
+
+
+#: The reason forms on a request's page, by slot: each its own prefix, so ids stay unique.
+NOTE_PREFIXES = {
+    "reject_form": "afwijzen",
+    "withdraw_form": "intrekken",
+    "complete_form": "afronden",
+    "send_back_form": "terugsturen",
+}
+
+
 def find(request_id: int) -> ScaleUpRequest:
     found = db.session.get(ScaleUpRequest, request_id)
     return visible_or_404(current_user, found, "scale_up_request", request_id)
-
-
-def may_add_documents(user, found: ScaleUpRequest) -> bool:
-    if found.status.final:
-        return False
-    if user.has_role(Role.TASK_FORCE, Role.VNG_ADMIN):
-        return True
-    return user.has_role(Role.GEMEENTE_IT) and user.member_id == found.member_id
 
 
 @bp.get("/opschaling/")
@@ -80,6 +101,7 @@ def index():
         "college/index.html",
         rows=rows,
         status=status,
+        statuses=list(RequestStatus),
         may_submit=current_user.has_role(*SUBMITTERS),
     )
 
@@ -149,15 +171,18 @@ def render_detail(found: ScaleUpRequest, status: int = 200, **forms):
     advice = found.advice
     defaults = {
         "document_form": DocumentForm(prefix="doc"),
-        "note_form": NoteForm(prefix="toelichting"),
         "action_form": ActionForm(prefix="actie"),
         "position_form": PositionForm(prefix="standpunt"),
         "decision_form": DecisionForm(prefix="besluit"),
+        **{slot: NoteForm(prefix=prefix) for slot, prefix in NOTE_PREFIXES.items()},
+        **forms,
     }
-    defaults.update(forms)
     own_position = None
     if advice is not None:
         own_position = next((p for p in advice.positions if p.user_id == current_user.id), None)
+        if "position_form" not in forms:
+            defaults["position_form"] = PositionForm(prefix="standpunt", obj=own_position)
+        defaults["position_form"].revision.data = advice.revision
     return render_template(
         "college/show.html",
         item=found,
@@ -166,8 +191,9 @@ def render_detail(found: ScaleUpRequest, status: int = 200, **forms):
         advice=advice,
         tally=advice_service.tally(advice) if advice else None,
         own_position=own_position,
-        may_add_documents=may_add_documents(current_user, found),
+        may_add_documents=request_service.may_add_documents(current_user, found),
         may_withdraw=request_service.may_withdraw(current_user, found),
+        steps=MAIN_STEPS,
         **defaults,
     ), status
 
@@ -182,21 +208,22 @@ def show(request_id: int):
 @role_required(*SUBMITTERS)
 def upload(request_id: int):
     found = find(request_id)
-    if not may_add_documents(current_user, found):
+    if not request_service.may_add_documents(current_user, found):
         abort(403)
     form = DocumentForm(prefix="doc")
-    if form.validate_on_submit():
-        upload = form.document.data
+
+    def work(f):
+        upload = f.document.data
         content = upload.read(request_service.MAX_DOCUMENT_BYTES + 1)
-        if run(
-            lambda: request_service.add_document(
-                actor(), found, upload.filename, upload.mimetype, content
-            ),
-            form,
-        ):
-            flash(f"{upload.filename} is toegevoegd.")
-            return redirect(url_for("scale_up.show", request_id=found.id) + "#documenten", 303)
-    return render_detail(found, 400, document_form=form)
+        request_service.add_document(actor(), found, upload.filename, upload.mimetype, content)
+
+    return step(
+        form,
+        work,
+        "Het document is toegevoegd.",
+        url_for("scale_up.show", request_id=found.id) + "#documenten",
+        lambda f: render_detail(found, 400, document_form=f),
+    )
 
 
 @bp.get("/opschaling/<int:request_id>/documenten/<int:document_id>")
@@ -221,12 +248,21 @@ def college_workspace():
     waiting = queries.awaiting_position(current_user.id)
     return render_template(
         "college/workspace.html",
-        waiting=[(r, priority_score(r.facility, criteria)) for r in waiting],
+        waiting=[(r, priority_score(r.facility, criteria), _position_form(r)) for r in waiting],
         taken=queries.at_college(current_user.id),
         at_board=queries.in_status(RequestStatus.BESLUIT_BESTUUR),
-        position_form=PositionForm(prefix="standpunt"),
         fund_years=fund_service.years(),
     )
+
+
+def _position_form(found: ScaleUpRequest) -> PositionForm | None:
+    """A position form for one request of the work list (the template gives its fields ids
+    with the request's id, so that several fit on one page)."""
+    if found.advice is None:
+        return None
+    form = PositionForm(prefix="standpunt")
+    form.revision.data = found.advice.revision
+    return form
 
 
 @bp.get("/bestuur/")
@@ -241,6 +277,8 @@ def board_workspace():
 
 def advice_form(found: ScaleUpRequest, formdata=None) -> AdviceForm:
     form = AdviceForm(formdata=formdata, obj=found.advice, prefix="advies")
+    if found.advice is not None and formdata is None:
+        form.revision.data = found.advice.revision
     if found.advice is None and formdata is None:
         requested = found.requested_contribution_cents
         form.fund_allocation.data = Decimal(requested) / 100 if requested else None

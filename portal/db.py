@@ -93,3 +93,12 @@ def configure_sqlite(engine: sa.Engine) -> None:
         # write lock up front and waits its turn. Reads, the CLI and jobs stay deferred.
         writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def lock_row(obj):
+    """Re-read `obj` under a row lock (FOR UPDATE on PostgreSQL; SQLite has one writer anyway)
+    so that two sessions acting on it act one after the other, the second on the first's
+    result. Flushed first: a refresh would drop this transaction's own unwritten changes."""
+    db.session.flush()
+    db.session.refresh(obj, with_for_update=True)
+    return obj

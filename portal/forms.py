@@ -59,3 +59,16 @@ class DecimalField(wtforms.DecimalField):
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError("geen geldig getal")
+
+
+class EuroField(DecimalField):
+    """An amount in euros as Dutch users type it ('1.234,56', '1234,56' or '1234.56'), with at
+    most two decimals: amounts are stored in whole cents."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and "," in (valuelist[0] or ""):
+            valuelist = [valuelist[0].replace(".", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.as_tuple().exponent < -2:
+            self.data = None
+            raise ValueError("hooguit twee cijfers achter de komma")

@@ -13,6 +13,8 @@ from portal.db import UTCDateTime, db, utcnow
 
 
 class GoLive(db.Model):
+    """The date a municipality went live: joining (a subscription) is not yet using it."""
+
     __tablename__ = "go_lives"
     __table_args__ = (sa.UniqueConstraint("facility_id", "member_id"),)
 

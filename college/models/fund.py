@@ -4,6 +4,7 @@ allocations to activities (committed) and spending on them. Money in integer cen
 total is computed from rows."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalogue.models import CollectiveActivity, LabelledEnum
 from governance.models import Subject
 from portal.db import UTCDateTime, db, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from college.models.requests import ScaleUpRequest
 
 
 class Compartment(LabelledEnum):
@@ -44,6 +48,8 @@ class FundYearStatus(LabelledEnum):
 
 
 class FundPlan(db.Model):
+    """The four-year plan (meerjarenbegroting) the ALV approves; its years carry the budgets."""
+
     __tablename__ = "fund_plans"
     __table_args__ = (sa.CheckConstraint("last_year >= first_year", name="valid_years"),)
 
@@ -61,6 +67,9 @@ class FundPlan(db.Model):
 
 
 class FundYear(db.Model):
+    """One year of the plan: drafted by the College, authorised by the board (the source:
+    'jaarlijks door het VNG-bestuur op voorstel van het College geautoriseerd')."""
+
     __tablename__ = "fund_years"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +96,8 @@ class FundYear(db.Model):
 
 
 class FundBudget(db.Model):
+    """A year's budget in one compartment: the ceiling for what may be committed there."""
+
     __tablename__ = "fund_budgets"
     __table_args__ = (
         sa.UniqueConstraint("fund_year_id", "compartment"),
@@ -129,12 +140,15 @@ class FundAllocation(db.Model):
 
     fund_year: Mapped[FundYear] = relationship(back_populates="allocations")
     collective_activity: Mapped[CollectiveActivity | None] = relationship()
+    request: Mapped["ScaleUpRequest | None"] = relationship()
     spending: Mapped[list["FundSpending"]] = relationship(
         back_populates="allocation", order_by="FundSpending.spent_on"
     )
 
 
 class FundSpending(db.Model):
+    """Money actually spent on an allocation (the accountability the ALV receives yearly)."""
+
     __tablename__ = "fund_spending"
     __table_args__ = (sa.CheckConstraint("amount_cents > 0", name="amount_positive"),)
 

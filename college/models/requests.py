@@ -68,6 +68,9 @@ request_front_runners = sa.Table(
 
 
 class ScaleUpRequest(db.Model):
+    """A request to scale a facility up. It carries its own state; the assessment, advice and
+    decision hang off it, so one page and one API item tell the whole story."""
+
     __tablename__ = "scale_up_requests"
     __table_args__ = (
         sa.CheckConstraint("expected_costs_cents >= 0", name="costs_not_negative"),
@@ -101,6 +104,9 @@ class ScaleUpRequest(db.Model):
     )
     impact_analysis: Mapped[str] = mapped_column(sa.Text, default="")
     assessment_conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The assessment as the Task Force completed it (criteria, values, notes, score): the
+    #: catalogue's scores may change later, the College and board decided on these.
+    assessment_snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -124,6 +130,8 @@ class ScaleUpRequest(db.Model):
 
 
 class RequestTransition(db.Model):
+    """One change of state, with who made it and why: the request's timeline."""
+
     __tablename__ = "scale_up_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,6 +207,9 @@ class CollegeAdvice(db.Model):
         enum_column(AdviceStatus, "advice_status", length=16), default=AdviceStatus.CONCEPT
     )
     drafted_by_label: Mapped[str] = mapped_column(sa.String(255))
+    #: Raised by every change of the text: a position or an edit made on an older revision
+    #: is refused, so nobody agrees to (or overwrites) a text they have not seen.
+    revision: Mapped[int] = mapped_column(default=1)
     adopted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[ScaleUpRequest] = relationship(back_populates="advice")

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from billing.models import Product, Subscription
+from billing.models import Product, Subscription, SubscriptionStatus
 from catalogue.models import Facility
 from college.geo.map import areas
 from college.models import AdoptionTarget, GoLive
@@ -18,7 +18,7 @@ from governance import queries as registry
 from governance.models import Member, MemberKind
 from portal import audit
 from portal.audit import Actor
-from portal.db import db
+from portal.db import db, lock_row
 
 NOT_JOINED, JOINED, LIVE = "niet", "aangesloten", "live"
 STATUSES = (
@@ -38,12 +38,14 @@ def _share(part: int, whole: int) -> Decimal:
 
 def statuses_on(facility: Facility, day: dt.date) -> dict[int, str]:
     """member id -> JOINED or LIVE for every member with a subscription on `day` to one of the
-    facility's products (LIVE once its go-live date has passed)."""
+    facility's products that was accepted (a request not yet activated is not joining), LIVE
+    once its go-live date has passed."""
     product_ids = sa.select(Product.id).where(Product.facility_id == facility.id)
     joined = set(
         db.session.scalars(
             sa.select(Subscription.member_id).where(
                 Subscription.product_id.in_(product_ids),
+                Subscription.status != SubscriptionStatus.REQUESTED,
                 Subscription.start_date <= day,
                 sa.or_(Subscription.end_date.is_(None), Subscription.end_date >= day),
             )
@@ -187,7 +189,9 @@ def area_statuses(cover: Coverage, boundary_year: int) -> dict[str, str]:
 
 
 def record_go_live(actor: Actor, facility: Facility, member: Member, live_on: dt.date) -> GoLive:
-    """A municipality goes live on a facility it has joined; correcting the date replaces it."""
+    """A municipality goes live on a facility it has joined; correcting the date replaces it.
+    The facility row is locked so that two first recordings do not both insert."""
+    lock_row(facility)
     joined = statuses_on(facility, live_on)
     if member.id not in joined:
         raise CollegeError(

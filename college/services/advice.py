@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from billing.models import Product
+from billing.models import Product, Subscription
 from billing.services.subscriptions import subscribe_all
 from catalogue import services as catalogue
 from catalogue.models import (
@@ -34,13 +34,16 @@ from college.models import (
 )
 from college.services import fund as fund_service
 from college.services.errors import CollegeError
-from college.services.notify import notify_role
-from college.services.requests import _tell_submitter, lock, move
+from college.services.notify import notify, notify_role
+from college.services.requests import _tell_submitter, move
 from portal import audit
 from portal.audit import Actor
-from portal.auth.models import Role
-from portal.db import db, utcnow
+from portal.auth.models import Role, User, UserRole
+from portal.db import db, lock_row, utcnow
 
+#: Decisions can be recorded after the fact (the board met before Samen did), but not before
+#: the BALV of 30 November 2016 that set up the Task Force and the College.
+PROCESS_START = dt.date(2016, 11, 30)
 #: Phases that adoption moves on to 'opschaling'; later phases stay as they are.
 BEFORE_SCALE_UP = (Phase.INITIATIEF, Phase.ONTWIKKELING)
 
@@ -67,9 +70,13 @@ def save_advice(
     fund_allocation_cents: int | None,
     fund_year: int | None,
     fund_compartment: Compartment | None,
+    revision: int | None = None,
 ) -> CollegeAdvice:
-    lock(request)
+    """Draft or change the advice. `revision` is the one the editor started from: an edit on
+    an older text is refused rather than silently overwriting a colleague's."""
+    lock_row(request)
     advice = _open_advice(request)
+    _check_revision(advice, revision)
     if end_date < start_date:
         raise CollegeError("het tijdpad eindigt vóór het begint")
     allocation = fund_allocation_cents or 0
@@ -78,8 +85,10 @@ def save_advice(
     if allocation:
         if fund_year is None or fund_compartment is None:
             raise CollegeError("noem het jaar en het compartiment van de toekenning")
-        if fund_service.fund_year(fund_year) is None:
+        fund = fund_service.fund_year(fund_year)
+        if fund is None:
             raise CollegeError(f"het fonds heeft geen begroting voor {fund_year}")
+        fund_service.check_free(fund, fund_compartment, allocation)
     fields = {
         "rollout": catalogue.clean_text(rollout or ""),
         "timeline": catalogue.clean_text(timeline or ""),
@@ -102,22 +111,51 @@ def save_advice(
         before = {k: getattr(advice, k) for k in fields}
         for key, value in fields.items():
             setattr(advice, key, value)
-        if before != fields and advice.positions:
-            # Positions were taken on the earlier text; they no longer count.
-            for position in list(advice.positions):
-                db.session.delete(position)
+        if before != fields:
+            advice.revision += 1
+            _void_positions(advice, request)
     db.session.flush()
     audit.record(actor, "college.advice", "scale_up_request", request.reference, before, fields)
     return advice
 
 
+def _check_revision(advice: CollegeAdvice | None, revision: int | None) -> None:
+    if advice is not None and revision is not None and revision != advice.revision:
+        raise CollegeError(
+            "het conceptadvies is intussen gewijzigd; lees de nieuwe tekst en probeer het opnieuw"
+        )
+
+
+def _void_positions(advice: CollegeAdvice, request: ScaleUpRequest) -> None:
+    """Positions were taken on the earlier text: they no longer count, and their authors are
+    asked for a new one."""
+    if not advice.positions:
+        return
+    emails = db.session.scalars(
+        sa.select(User.email).where(User.id.in_([p.user_id for p in advice.positions]))
+    )
+    for position in list(advice.positions):
+        db.session.delete(position)
+    notify(
+        list(emails),
+        f"Conceptadvies {request.reference} gewijzigd: uw standpunt is opnieuw nodig",
+        f"Het conceptadvies over {request.title} is gewijzigd. Neem opnieuw een standpunt in.",
+    )
+
+
 def record_position(
-    actor: Actor, request: ScaleUpRequest, position: PositionKind, comment: str
+    actor: Actor,
+    request: ScaleUpRequest,
+    position: PositionKind,
+    comment: str,
+    revision: int | None = None,
 ) -> CollegePosition:
-    lock(request)
+    """A College member's position on the text they read (`revision`); again replaces it."""
+    lock_row(request)
     advice = _open_advice(request)
     if advice is None:
         raise CollegeError("er is nog geen conceptadvies om een standpunt over in te nemen")
+    _check_revision(advice, revision)
     comment = catalogue.clean_text(comment or "")
     if position is not PositionKind.EENS and not comment:
         raise CollegeError("licht een kanttekening, een tegenstem of een onthouding toe")
@@ -146,11 +184,27 @@ def tally(advice: CollegeAdvice) -> tuple[int, int, int]:
     return favour, against, len(advice.positions) - favour - against
 
 
+def college_size() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(User.id)))
+        .join(UserRole)
+        .where(UserRole.role == Role.COLLEGE, User.active.is_(True))
+    )
+
+
 def adopt_advice(actor: Actor, request: ScaleUpRequest) -> None:
-    lock(request)
+    """Adopted when more than half of the College's active members have taken a position
+    (quorum) and more of them agree than disagree (abstentions do not count either way)."""
+    lock_row(request)
     advice = _open_advice(request)
     if advice is None:
         raise CollegeError("er is nog geen advies")
+    members = college_size()
+    if 2 * len(advice.positions) <= members:
+        raise CollegeError(
+            f"het College is niet voltallig genoeg: {len(advice.positions)} van de {members} "
+            "leden hebben een standpunt; meer dan de helft is nodig"
+        )
     favour, against, _ = tally(advice)
     if favour <= against:
         raise CollegeError(f"het advies heeft geen meerderheid: {favour} eens, {against} oneens")
@@ -177,13 +231,18 @@ def decide(
 ) -> BoardDecision:
     """The board's decision. Adopted as advised, the advice's terms apply; adopted amended,
     the terms given here do (each one left out is taken from the advice)."""
-    lock(request)
+    lock_row(request)
     if request.status is not RequestStatus.BESLUIT_BESTUUR:
         raise CollegeError(f"{request.reference} is {request.status.label}, niet bij het bestuur")
     advice = request.advice
     text = catalogue.clean_text(text or "")
     if not text:
         raise CollegeError("een besluit heeft een tekst")
+    if not PROCESS_START <= decided_on <= utcnow().date():
+        raise CollegeError(
+            f"de datum van het besluit ligt tussen {PROCESS_START.isoformat()} (de BALV die "
+            "het College instelde) en vandaag"
+        )
     if outcome is not BoardOutcome.GEAMENDEERD:
         binding_level = execution_structure = fund_allocation_cents = None
     decision = BoardDecision(
@@ -191,13 +250,15 @@ def decide(
         outcome=outcome,
         decided_on=decided_on,
         text=text,
-        binding_level=binding_level or advice.binding_level,
-        execution_structure=execution_structure or advice.execution_structure,
-        fund_allocation_cents=(
-            advice.fund_allocation_cents if fund_allocation_cents is None else fund_allocation_cents
-        ),
+        fund_allocation_cents=0,
         decided_by_label=actor.label,
     )
+    if outcome.adopts:  # a rejection adopts no terms: none are stored or published
+        decision.binding_level = binding_level or advice.binding_level
+        decision.execution_structure = execution_structure or advice.execution_structure
+        decision.fund_allocation_cents = (
+            advice.fund_allocation_cents if fund_allocation_cents is None else fund_allocation_cents
+        )
     if decision.fund_allocation_cents < 0:
         raise CollegeError("een toekenning uit het fonds kan niet negatief zijn")
     db.session.add(decision)
@@ -283,6 +344,32 @@ def _bind_everyone(actor: Actor, request: ScaleUpRequest, decision: BoardDecisio
             "algemeen bindend maken kan pas als er een product is om af te nemen"
         )
     for product in products:
-        product.automatic = True
+        if not product.automatic:
+            product.automatic = True
+            audit.record(
+                actor,
+                "product.automatic",
+                "product",
+                product.code,
+                before={"automatic": False},
+                after={"automatic": True, "decision": request.reference},
+            )
     start = max(decision.decided_on, request.advice.start_date)
-    return subscribe_all(actor, products, start)
+    created = subscribe_all(actor, products, start)
+    if not created and not _anyone_subscribed(products):
+        raise CollegeError(
+            f"geen product van {request.facility.name} is op {start.isoformat()} af te nemen "
+            "(looptijd); algemeen bindend maken kan pas als er een product loopt"
+        )
+    return created
+
+
+def _anyone_subscribed(products: list[Product]) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Subscription.id)).where(
+                Subscription.product_id.in_([p.id for p in products])
+            )
+        )
+        > 0
+    )

@@ -28,7 +28,7 @@ from governance.models import Subject
 from portal import audit
 from portal.audit import Actor
 from portal.auth.models import Role
-from portal.db import db, utcnow
+from portal.db import db, lock_row, utcnow
 from portal.formatting import euro
 
 
@@ -51,12 +51,6 @@ def proposed_years() -> list[FundYear]:
     )
 
 
-def _lock(fund: FundYear) -> FundYear:
-    db.session.flush()  # a refresh would drop this transaction's unwritten changes
-    db.session.refresh(fund, with_for_update=True)
-    return fund
-
-
 def _budget(fund: FundYear, compartment: Compartment) -> FundBudget | None:
     return next((b for b in fund.budgets if b.compartment is compartment), None)
 
@@ -75,7 +69,7 @@ def committed_cents(fund: FundYear, compartment: Compartment) -> int:
 def set_budget(actor: Actor, fund: FundYear, compartment: Compartment, cents: int) -> None:
     """The College drafts the year's budgets; once proposed they are fixed (the board
     authorises what was proposed)."""
-    _lock(fund)
+    lock_row(fund)
     if fund.status is not FundYearStatus.CONCEPT:
         raise CollegeError(f"de begroting {fund.year} is {fund.status.label}")
     if cents < 0:
@@ -100,7 +94,7 @@ def set_budget(actor: Actor, fund: FundYear, compartment: Compartment, cents: in
 
 
 def propose(actor: Actor, fund: FundYear) -> None:
-    _lock(fund)
+    lock_row(fund)
     if fund.status is not FundYearStatus.CONCEPT:
         raise CollegeError(f"de begroting {fund.year} is al {fund.status.label}")
     if not fund.budgets:
@@ -116,7 +110,7 @@ def propose(actor: Actor, fund: FundYear) -> None:
 
 
 def authorise(actor: Actor, fund: FundYear) -> None:
-    _lock(fund)
+    lock_row(fund)
     if fund.status is not FundYearStatus.VOORGESTELD:
         raise CollegeError(f"de begroting {fund.year} is {fund.status.label}, niet voorgesteld")
     fund.status = FundYearStatus.GEAUTORISEERD
@@ -138,6 +132,18 @@ def link_plan(actor: Actor, plan: FundPlan, subject: Subject | None, approved_on
     )
 
 
+def check_free(fund: FundYear, compartment: Compartment, amount_cents: int) -> None:
+    """Refuse an amount the compartment's budget does not have free (advice and allocation)."""
+    budget = _budget(fund, compartment)
+    if budget is None:
+        raise CollegeError(f"{fund.year} heeft geen budget voor {compartment.label}")
+    free = budget.budget_cents - committed_cents(fund, compartment)
+    if amount_cents > free:
+        raise CollegeError(
+            f"{compartment.label} {fund.year}: nog {euro(free)} vrij, gevraagd {euro(amount_cents)}"
+        )
+
+
 def allocate(
     actor: Actor,
     fund: FundYear,
@@ -149,9 +155,11 @@ def allocate(
     collective_activity: CollectiveActivity | None = None,
     note: str = "",
 ) -> FundAllocation:
-    _lock(fund)
+    lock_row(fund)
     if amount_cents <= 0:
         raise CollegeError("een toezegging is groter dan nul")
+    if not activity.strip():
+        raise CollegeError("noem de activiteit van de toezegging")
     budget = _budget(fund, compartment)
     if budget is None:
         raise CollegeError(f"{fund.year} heeft geen budget voor {compartment.label}")
@@ -208,13 +216,21 @@ def spent_cents(allocation: FundAllocation) -> int:
 def record_spending(
     actor: Actor, allocation: FundAllocation, spent_on: dt.date, amount_cents: int, text: str
 ) -> FundSpending:
-    _lock(allocation.fund_year)
+    """Spending on an allocation of a year the board authorised, within the plan's years,
+    never beyond what was committed."""
+    lock_row(allocation.fund_year)
     db.session.refresh(allocation)
     if amount_cents <= 0:
         raise CollegeError("een uitgave is groter dan nul")
-    if spent_on.year < allocation.fund_year.year:
+    fund = allocation.fund_year
+    if fund.status is not FundYearStatus.GEAUTORISEERD:
         raise CollegeError(
-            f"een uitgave ten laste van {allocation.fund_year.year} valt niet eerder"
+            f"de besteding {fund.year} is nog niet door het bestuur geautoriseerd "
+            f"({fund.status.label})"
+        )
+    if not fund.year <= spent_on.year <= fund.plan.last_year:
+        raise CollegeError(
+            f"een uitgave ten laste van {fund.year} valt in {fund.year} t/m {fund.plan.last_year}"
         )
     left = allocation.amount_cents - spent_cents(allocation)
     if amount_cents > left:
@@ -238,7 +254,11 @@ def record_spending(
         "fund.spend",
         "fund_allocation",
         allocation.id,
-        after={"spent_on": spent_on, "amount_cents": amount_cents, "description": text},
+        after={
+            "spent_on": spent_on,
+            "amount_cents": amount_cents,
+            "description": spending.description,
+        },
     )
     return spending
 
@@ -273,6 +293,10 @@ class FundFigures:
     @property
     def spent_cents(self) -> int:
         return sum(c.spent_cents for c in self.compartments)
+
+    @property
+    def free_cents(self) -> int:
+        return self.budget_cents - self.committed_cents
 
 
 def figures(fund: FundYear) -> FundFigures:

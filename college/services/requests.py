@@ -23,12 +23,13 @@ from portal import audit
 from portal.audit import Actor
 from portal.auth.models import Role, User
 from portal.db import db
+from portal.db import lock_row as lock
 
 S = RequestStatus
 ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.INGEDIEND: frozenset({S.IN_BEOORDELING, S.AFGEWEZEN, S.INGETROKKEN}),
     S.IN_BEOORDELING: frozenset({S.ADVIES_COLLEGE, S.AFGEWEZEN, S.INGETROKKEN}),
-    S.ADVIES_COLLEGE: frozenset({S.BESLUIT_BESTUUR, S.INGETROKKEN}),
+    S.ADVIES_COLLEGE: frozenset({S.BESLUIT_BESTUUR, S.IN_BEOORDELING, S.INGETROKKEN}),
     S.BESLUIT_BESTUUR: frozenset({S.IN_UITVOERING, S.AFGEWEZEN}),
     S.IN_UITVOERING: frozenset({S.AFGEROND}),
     S.AFGEROND: frozenset(),
@@ -36,23 +37,17 @@ ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.INGETROKKEN: frozenset(),
 }
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+#: extension -> (content type, magic bytes): the name, the type and the content must agree.
 DOCUMENT_TYPES = {
-    "application/pdf": b"%PDF-",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": b"PK",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": b"PK",
+    ".pdf": ("application/pdf", b"%PDF-"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
 }
 
 
-def lock(request: ScaleUpRequest) -> ScaleUpRequest:
-    """Re-read the request under a row lock: two people acting at once act one after another,
-    and the second sees the first one's state. Flushed first: a refresh would otherwise drop
-    this transaction's own unwritten changes."""
-    db.session.flush()
-    db.session.refresh(request, with_for_update=True)
-    return request
-
-
 def move(actor: Actor, request: ScaleUpRequest, to: RequestStatus, note: str = "") -> None:
+    """The only way a request changes state: checked against ALLOWED, with its history row
+    and audit event in the caller's transaction."""
     if to not in ALLOWED[request.status]:
         raise CollegeError(
             f"{request.reference} is {request.status.label}; "
@@ -175,8 +170,9 @@ def add_document(
         raise CollegeError("het document is leeg")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise CollegeError("een document is hooguit 10 MB")
-    magic = DOCUMENT_TYPES.get(content_type)
-    if magic is None or not content.startswith(magic):
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    expected_type, magic = DOCUMENT_TYPES.get(extension, (None, None))
+    if expected_type is None or content_type != expected_type or not content.startswith(magic):
         raise CollegeError("alleen PDF-, Word- (.docx) of Excel-documenten (.xlsx)")
     document = RequestDocument(
         request=request,
@@ -238,6 +234,20 @@ def complete_assessment(actor: Actor, request: ScaleUpRequest) -> None:
         raise CollegeError("de prioriteitenweging is nog niet op elk criterium ingevuld")
     if not request.impact_analysis or not request.assessment_conclusion:
         raise CollegeError("de impactanalyse en de conclusie van de Task Force ontbreken")
+    request.assessment_snapshot = {
+        "score": score.formula,
+        "criteria": [
+            {
+                "name": c.name,
+                "group": c.group.label,
+                "weight": str(c.weight),
+                "scale_max": c.scale_max,
+                "value": s.value if s else None,
+                "note": s.note if s else "",
+            }
+            for c, s in _scored(request)
+        ],
+    }
     move(actor, request, S.ADVIES_COLLEGE, note=f"prioriteitsscore {score.formula}")
     notify_role(
         Role.COLLEGE,
@@ -245,6 +255,26 @@ def complete_assessment(actor: Actor, request: ScaleUpRequest) -> None:
         f"De Task Force heeft {request.reference} ({request.facility.name}) beoordeeld.\n"
         "Het verzoek staat in uw werkvoorraad in Samen voor uw standpunt.",
     )
+
+
+def _scored(request: ScaleUpRequest):
+    scores = {s.criterion_id: s for s in request.facility.scores}
+    return [(c, scores.get(c.id)) for c in all_criteria()]
+
+
+def send_back(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
+    """The College returns a request to the Task Force (more analysis needed); a draft advice
+    stays, its positions no longer count."""
+    lock(request)
+    if request.status is not S.ADVIES_COLLEGE:
+        raise CollegeError(f"{request.reference} is {request.status.label}, niet bij het College")
+    reason = _text(reason, "waarom het verzoek teruggaat")
+    if request.advice is not None:
+        for position in list(request.advice.positions):
+            db.session.delete(position)
+        request.advice.revision += 1
+    move(actor, request, S.IN_BEOORDELING, note=reason)
+    notify_role(Role.TASK_FORCE, f"{request.reference} terug van het College", reason)
 
 
 def reject(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
@@ -257,12 +287,23 @@ def reject(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
 
 
 def withdraw(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
-    move(actor, lock(request), S.INGETROKKEN, note=_text(reason, "de reden", required=False))
+    """Withdrawn by the requester (or the Task Force / VNG) before the board decides; whoever
+    is working on it is told."""
+    lock(request)
+    at = request.status
+    move(actor, request, S.INGETROKKEN, note=_text(reason, "de reden", required=False))
+    subject = f"{request.reference} is ingetrokken"
+    body = f"{actor.label} heeft {request.reference} ({request.title}) ingetrokken."
+    notify_role(Role.TASK_FORCE, subject, body)
+    if at is S.ADVIES_COLLEGE:
+        notify_role(Role.COLLEGE, subject, body)
+    _tell_submitter(request, subject, body)
 
 
 def complete(actor: Actor, request: ScaleUpRequest, note: str) -> None:
     """The implementation is done (the Task Force monitors it, source section C)."""
     move(actor, lock(request), S.AFGEROND, note=_text(note, "een toelichting"))
+    _tell_submitter(request, f"{request.reference} is afgerond", note)
 
 
 def _tell_submitter(request: ScaleUpRequest, subject: str, body: str) -> None:
@@ -271,11 +312,18 @@ def _tell_submitter(request: ScaleUpRequest, subject: str, body: str) -> None:
         notify([user.email], subject, body)
 
 
-def may_withdraw(user, request: ScaleUpRequest) -> bool:
-    """The requesting municipality's IT managers, or the Task Force / VNG admin, while the
-    request has not reached the board."""
-    if S.INGETROKKEN not in ALLOWED[request.status]:
-        return False
+def acts_for(user, member_id: int | None) -> bool:
+    """Who acts on a municipality's behalf in the process: the Task Force and VNG admins for
+    any, a municipality's IT managers for their own."""
     if user.has_role(Role.TASK_FORCE, Role.VNG_ADMIN):
         return True
-    return user.has_role(Role.GEMEENTE_IT) and user.member_id == request.member_id
+    return user.has_role(Role.GEMEENTE_IT) and member_id is not None and user.member_id == member_id
+
+
+def may_withdraw(user, request: ScaleUpRequest) -> bool:
+    """The requester's side may withdraw until the board decides."""
+    return S.INGETROKKEN in ALLOWED[request.status] and acts_for(user, request.member_id)
+
+
+def may_add_documents(user, request: ScaleUpRequest) -> bool:
+    return not request.status.final and acts_for(user, request.member_id)

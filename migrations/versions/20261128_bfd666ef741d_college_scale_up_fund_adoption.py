@@ -151,6 +151,7 @@ def upgrade():
         ),
         sa.Column("impact_analysis", sa.Text(), nullable=False),
         sa.Column("assessment_conclusion", sa.Text(), nullable=False),
+        sa.Column("assessment_snapshot", sa.JSON(), nullable=True),
         sa.Column("submitted_at", portal.db.UTCDateTime(), nullable=False),
         sa.Column("updated_at", portal.db.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
@@ -314,6 +315,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("drafted_by_label", sa.String(length=255), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("adopted_at", portal.db.UTCDateTime(), nullable=True),
         sa.CheckConstraint(
             "fund_allocation_cents >= 0", name=op.f("ck_college_advice_allocation_not_negative")

@@ -67,3 +67,14 @@ def users():
         "admin": make_user(Role.VNG_ADMIN, name="beheer"),
         "finance": make_user(Role.VNG_FINANCE, name="financien"),
     }
+
+
+def authorise_fund_year(year: int = 2018) -> None:
+    """The College proposes the year's budget and the board authorises it (spending needs it)."""
+    from college.services import fund as fund_service
+    from portal.audit import Actor
+
+    fund = fund_service.fund_year(year)
+    fund_service.propose(Actor.system("college"), fund)
+    fund_service.authorise(Actor.system("bestuur"), fund)
+    db.session.commit()

@@ -21,7 +21,7 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.db import db
 from tests.billing.conftest import member
-from tests.college.conftest import make_user
+from tests.college.conftest import authorise_fund_year, make_user
 from tests.college.test_fund import ALLOCATIONS_2018, BUDGETS_2018
 
 API = "/api/v1"
@@ -327,6 +327,7 @@ def test_the_fund_year_gives_the_seeded_figures_as_decimal_strings(client, spec)
 
 
 def test_the_fund_year_follows_allocations_and_spending(client, spec, requests):
+    authorise_fund_year(2018)
     fund = fund_service.fund_year(2018)
     govroam = fund_service.allocate(
         ACTOR, fund, Compartment.INNOVATIE, "Govroam", 12_345_678, request=requests["utrecht"]

@@ -31,7 +31,7 @@ from portal.audit import Actor
 from portal.auth.models import Role
 from portal.db import db
 from tests.billing.conftest import billing_inhabitants_2018, product
-from tests.college.conftest import browser_for, csrf, make_user
+from tests.college.conftest import authorise_fund_year, browser_for, csrf, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = json.loads((ROOT / "catalogue" / "data" / "catalogue.json").read_text("utf-8"))
@@ -243,6 +243,10 @@ def test_an_allocation_beyond_the_free_budget_is_refused_and_changes_nothing():
 
 
 def test_spending_stays_within_the_allocation_and_the_fund_year():
+    woz = allocation("Taxatiewijzers WOZ")
+    with pytest.raises(CollegeError, match="nog niet door het bestuur geautoriseerd"):
+        fund_service.record_spending(ACTOR, woz, dt.date(2018, 5, 1), 100, "te vroeg")
+    authorise_fund_year(2018)
     agenda = allocation("Digitale Agenda")  # innovatie, € 20.260.000
     king = allocation("Basisdienstverlening KING")  # structureel, € 7.500.000
     woz = allocation("Taxatiewijzers WOZ")  # beheer, € 1.000.000
@@ -260,8 +264,10 @@ def test_spending_stays_within_the_allocation_and_the_fund_year():
     )
     with pytest.raises(CollegeError, match=r"nog €\s0,00 van de toezegging over"):
         fund_service.record_spending(ACTOR, king, dt.date(2018, 7, 1), 1, "op is op")
-    with pytest.raises(CollegeError, match="ten laste van 2018 valt niet eerder"):
+    with pytest.raises(CollegeError, match="ten laste van 2018 valt in 2018 t/m 2021"):
         fund_service.record_spending(ACTOR, woz, dt.date(2017, 12, 31), 100, "te vroeg")
+    with pytest.raises(CollegeError, match="ten laste van 2018 valt in 2018 t/m 2021"):
+        fund_service.record_spending(ACTOR, woz, dt.date(2022, 1, 1), 100, "na het plan")
     with pytest.raises(CollegeError, match="groter dan nul"):
         fund_service.record_spending(ACTOR, woz, dt.date(2018, 5, 1), 0, "nul")
     with pytest.raises(CollegeError, match="omschrijf"):
@@ -536,6 +542,7 @@ def test_a_bad_budget_gives_400_and_changes_nothing(app, users, amount, message)
 
 
 def test_vng_finance_books_spending(app, users):
+    authorise_fund_year(2018)
     finance = browser_for(app, users["finance"])
     agenda = allocation("Digitale Agenda")
     assert 'name="uitgave-amount"' in page(finance)
@@ -570,13 +577,14 @@ def test_vng_finance_books_spending(app, users):
         ("allocation", "999999", "Ongeldige keuze", True),
         ("spent_on", "9999-01-01", "kies een datum tussen 1900 en 2099", True),
         # The service's refusals, shown above the forms.
-        ("spent_on", "2017-12-31", "een uitgave ten laste van 2018 valt niet eerder", False),
+        ("spent_on", "2017-12-31", "een uitgave ten laste van 2018 valt in 2018 t/m 2021", False),
         ("amount", "1000000.01", "nog € 1.000.000,00 van de toezegging over", False),
     ],
 )
 def test_bad_spending_gives_400_with_a_message_and_books_nothing(
     app, users, field, value, message, by_field
 ):
+    authorise_fund_year(2018)
     finance = browser_for(app, users["finance"])
     data = {
         "uitgave-allocation": str(allocation("Taxatiewijzers WOZ").id),

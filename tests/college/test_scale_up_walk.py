@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from billing.models import OutboxMessage, Product, Subscription
 from catalogue.models import BindingLevel, DecisionKind, ExecutionStructure, Facility
 from catalogue.queries import criteria
-from college.models import FundAllocation, RequestStatus, ScaleUpRequest
+from college.models import Compartment, FundAllocation, RequestStatus, ScaleUpRequest
 from college.services import fund as fund_service
 from governance import queries as registry
 from governance.models import MemberKind
+from portal.audit import Actor
 from portal.db import db
 from tests.college.conftest import browser_for, csrf
 
@@ -257,15 +258,39 @@ def test_an_advice_without_a_majority_is_not_adopted(app, users):
     assert db.session.get(ScaleUpRequest, second.id).status is RequestStatus.ADVIES_COLLEGE
 
 
+def test_an_advice_beyond_the_free_budget_is_refused_when_drafted(app, users):
+    with pytest.raises(AssertionError) as refused:  # the advice's page answered 400
+        walk_to_board(app, users, allocation="2500000.00")  # € 2,5 mln > € 2 mln free
+    message = str(refused.value).replace("\xa0", " ")
+    assert "innovatie 2018: nog € 2.000.000,00 vrij, gevraagd € 2.500.000,00" in message
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(FundAllocation.id)).where(
+                FundAllocation.request_id.is_not(None)
+            )
+        )
+        == 0
+    )
+
+
 def test_an_allocation_beyond_the_budget_refuses_the_whole_decision(app, users):
-    item = walk_to_board(app, users, allocation="2500000.00")  # € 2,5 mln > € 2 mln free
+    item = walk_to_board(app, users)  # € 250.000 advised
+    # Meanwhile the College commits most of what was free in innovatie.
+    fund_service.allocate_in_proposal(
+        Actor.for_user(users["college_a"]),
+        fund_service.fund_year(2018),
+        Compartment.INNOVATIE,
+        "Andere activiteit",
+        190_000_000,
+    )
+    db.session.commit()
     govroam = _facility("govroam")
     before = (govroam.binding_level, len(govroam.decisions))
     subscriptions = db.session.scalar(sa.select(sa.func.count(Subscription.id)))
     response = decide(app, users, item)
     assert response.status_code == 400
     text = response.get_data(as_text=True).replace("\xa0", " ")
-    assert "innovatie 2018: nog € 2.000.000,00 vrij, gevraagd € 2.500.000,00" in text
+    assert "innovatie 2018: nog € 100.000,00 vrij, gevraagd € 250.000,00" in text
     db.session.expire_all()
     govroam = _facility("govroam")
     assert (govroam.binding_level, len(govroam.decisions)) == before
@@ -386,9 +411,7 @@ def test_the_municipality_withdraws_and_the_task_force_completes(app, users):
     client, response = submit(app, users["it"])
     request_id = int(response.headers["Location"].rsplit("/", 1)[-1])
     page = f"/opschaling/{request_id}"
-    response = _post(
-        client, page, f"{page}/intrekken", {"toelichting-note": "dubbel"}, "toelichting"
-    )
+    response = _post(client, page, f"{page}/intrekken", {"intrekken-note": "dubbel"}, "intrekken")
     assert response.status_code == 303
     db.session.expire_all()
     item = db.session.get(ScaleUpRequest, request_id)
@@ -402,11 +425,8 @@ def test_the_municipality_withdraws_and_the_task_force_completes(app, users):
     adopted = walk_to_board(app, users)
     assert decide(app, users, adopted).status_code == 303
     page = f"/opschaling/{adopted.id}"
-    assert (
-        _post(tf, page, f"{page}/afronden", {"toelichting-note": ""}, "toelichting").status_code
-        == 400
-    )
-    data = {"toelichting-note": "Alle gemeenten aangesloten."}
-    assert _post(tf, page, f"{page}/afronden", data, "toelichting").status_code == 303
+    assert _post(tf, page, f"{page}/afronden", {"afronden-note": ""}, "afronden").status_code == 400
+    data = {"afronden-note": "Alle gemeenten aangesloten."}
+    assert _post(tf, page, f"{page}/afronden", data, "afronden").status_code == 303
     db.session.expire_all()
     assert db.session.get(ScaleUpRequest, adopted.id).status is RequestStatus.AFGEROND

@@ -161,6 +161,7 @@ POLICY = {
     "scale_up.complete_assessment": Roles(frozenset({Role.TASK_FORCE})),
     "scale_up.reject": Roles(frozenset({Role.TASK_FORCE})),
     "scale_up.complete": Roles(frozenset({Role.TASK_FORCE})),
+    "scale_up.send_back": Roles(frozenset({Role.COLLEGE})),
     "scale_up.advice": Roles(frozenset({Role.COLLEGE})),
     "scale_up.position": Roles(frozenset({Role.COLLEGE})),
     "scale_up.adopt_advice": Roles(frozenset({Role.COLLEGE})),
