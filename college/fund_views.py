@@ -98,6 +98,7 @@ def _page(fund, status: int = 200, **posted):
         chart=chart,
         years=fund_service.years(),
         spent=fund_service.spent_cents,
+        contribution=fund_service.contribution_price(fund),
         **_forms(fund, **posted),
     ), status
 
@@ -191,6 +192,19 @@ def spend(year: int):
         )
 
     return _post(year, "spending_form", form, work, "De uitgave is geboekt.")
+
+
+@bp.post("/fonds/<int:year>/bijdrage")
+@role_required(*STAFF)
+def contribution(year: int):
+    return _post(
+        year,
+        "action_form",
+        ActionForm(prefix="actie"),
+        lambda fund, f: fund_service.set_contribution(actor(), fund),
+        f"De bijdrage {year} is vastgesteld; de factuurrun brengt haar bij alle gemeenten in "
+        "rekening.",
+    )
 
 
 @bp.post("/fonds/<int:year>/alv")

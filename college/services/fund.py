@@ -8,8 +8,18 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from billing.models import Invoice, InvoiceKind, InvoiceLine
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    Price,
+    PriceKind,
+    Product,
+    VatCategory,
+)
 from billing.reports import ISSUED
+from billing.services.catalog import add_price
+from billing.services.errors import BillingError
 from billing.services.invoices import credited_cents, paid_cents
 from catalogue.models import CollectiveActivity
 from college.models import (
@@ -116,6 +126,74 @@ def authorise(actor: Actor, fund: FundYear) -> None:
     fund.status = FundYearStatus.GEAUTORISEERD
     fund.authorised_by_label, fund.authorised_at = actor.label, utcnow()
     audit.record(actor, "fund.authorise", "fund_year", fund.year, after={"status": fund.status})
+
+
+def contribution_price(fund: FundYear) -> Price | None:
+    """The fund-contribution price in force for the year, if one is set."""
+    if fund.contribution_product_id is None:
+        return None
+    product = db.session.get(Product, fund.contribution_product_id)
+    return product.price_on(dt.date(fund.year, 1, 1))
+
+
+def set_contribution(actor: Actor, fund: FundYear) -> Price:
+    """After the ALV approved the plan and the board authorised the year, the members'
+    contributions are set: the year's total budget, shared by inhabitants (billing's fund-
+    contribution price), and every municipality takes part (the product becomes automatic, so
+    the year's invoice run subscribes and bills them all)."""
+    lock_row(fund)
+    if fund.status is not FundYearStatus.GEAUTORISEERD:
+        raise CollegeError(f"de begroting {fund.year} is {fund.status.label}, niet geautoriseerd")
+    if fund.plan.approved_on is None:
+        raise CollegeError("de ALV heeft nog niet ingestemd met het meerjarenplan")
+    if fund.contribution_product_id is None:
+        raise CollegeError("het fonds heeft geen product voor de bijdragen")
+    if contribution_price(fund) is not None:
+        raise CollegeError(f"de bijdrage {fund.year} is al vastgesteld")
+    budget = figures(fund).budget_cents
+    if budget <= 0:
+        raise CollegeError(f"de begroting {fund.year} heeft geen budget")
+    product = db.session.get(Product, fund.contribution_product_id)
+    try:
+        price = _contribution_price(actor, fund, product, budget)
+    except BillingError as error:
+        raise CollegeError(f"facturatie: {error}") from error
+    if not product.automatic:
+        product.automatic = True
+        audit.record(
+            actor,
+            "product.automatic",
+            "product",
+            product.code,
+            before={"automatic": False},
+            after={"automatic": True, "fund_year": fund.year},
+        )
+    audit.record(
+        actor,
+        "fund.contribution",
+        "fund_year",
+        fund.year,
+        after={"product": product.code, "budget_cents": budget, "price": price.id},
+    )
+    return price
+
+
+def _contribution_price(actor: Actor, fund: FundYear, product: Product, budget: int) -> Price:
+    subject = fund.plan.alv_subject
+    return add_price(
+        actor,
+        product,
+        kind=PriceKind.FUND_CONTRIBUTION,
+        valid_from=dt.date(fund.year, 1, 1),
+        valid_to=dt.date(fund.year, 12, 31),
+        budget_cents=budget,
+        vat_category=VatCategory.NOT_SUBJECT,
+        legal_basis=(
+            f"{fund.plan.title}, ingestemd door de ALV op {fund.plan.approved_on.isoformat()}; "
+            f"begroting {fund.year} geautoriseerd door het bestuur"
+        )[:300],
+        subject_id=subject.id if subject else None,
+    )
 
 
 def link_plan(actor: Actor, plan: FundPlan, subject: Subject | None, approved_on: dt.date) -> None:

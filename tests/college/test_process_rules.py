@@ -173,3 +173,47 @@ def test_a_document_must_be_what_its_name_says(app, users):
     word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert upload("plan.pdf", b"%PDF-1.4", word).status_code == 400
     assert upload("plan.docx", b"PK\x03\x04docx", word).status_code == 303
+
+
+def test_the_contribution_follows_the_alv_and_the_board_and_is_invoiced_to_everyone(app, users):
+    from billing.models import Invoice, InvoiceLine
+    from billing.services.runs import run_invoices
+    from college.services import fund as fund_service
+    from tests.college.conftest import authorise_fund_year
+
+    finance = browser_for(app, users["finance"])
+    fund = fund_service.fund_year(2018)
+    # Not before the board authorised the year and the ALV approved the plan.
+    response = _post(finance, "/fonds/2018", "/fonds/2018/bijdrage", {}, "actie")
+    assert response.status_code == 400
+    assert "niet geautoriseerd" in response.get_data(as_text=True)
+    authorise_fund_year(2018)
+    response = _post(finance, "/fonds/2018", "/fonds/2018/bijdrage", {}, "actie")
+    assert "de ALV heeft nog niet ingestemd" in response.get_data(as_text=True)
+    fund_service.link_plan(Actor.system("test"), fund.plan, None, dt.date(2017, 6, 14))
+    db.session.commit()
+    response = _post(finance, "/fonds/2018", "/fonds/2018/bijdrage", {}, "actie")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    price = fund_service.contribution_price(fund_service.fund_year(2018))
+    assert price.budget_cents == 5_075_200_000  # the whole 2018 budget, € 50.752.000
+    assert price.valid_to == dt.date(2018, 12, 31)
+    # Twice is refused.
+    response = _post(finance, "/fonds/2018", "/fonds/2018/bijdrage", {}, "actie")
+    assert "al vastgesteld" in response.get_data(as_text=True)
+
+    report = run_invoices(
+        Actor.system("test"), 2018, issuer_code="VNG", finalize_on=dt.date(2017, 12, 1)
+    )
+    assert report.refused == [] and report.finalized == 380
+    lines = db.session.scalars(
+        sa.select(InvoiceLine)
+        .join(Invoice)
+        .where(InvoiceLine.product_id == price.product_id, Invoice.year == 2018)
+    ).all()
+    assert len(lines) == 380  # every municipality of 1 January 2018
+    figures = fund_service.figures(fund_service.fund_year(2018))
+    assert figures.contributions_invoiced_cents == sum(line.amount_cents for line in lines)
+    # Shared by inhabitants: the total is the budget up to the documented rounding (rate to
+    # 0.000001 euro per inhabitant, each line to the cent).
+    assert abs(figures.contributions_invoiced_cents - 5_075_200_000) < 380 * 100
+    assert figures.contributions_received_cents == 0

@@ -175,6 +175,7 @@ POLICY = {
     "fund.allocate": Roles(frozenset({Role.COLLEGE})),
     "fund.authorise": Roles(frozenset({Role.BOARD})),
     "fund.spend": Roles(STAFF),
+    "fund.contribution": Roles(STAFF),
     "fund.approval": ADMIN,
     "adoption.index": LOGGED_IN,
     "adoption.facility": LOGGED_IN,
