@@ -1,6 +1,7 @@
 """Forms of the scale-up process, the fund and adoption monitoring. Amounts are entered in
 euros with at most two decimals and stored as cents."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -19,16 +20,25 @@ from wtforms.widgets import HiddenInput
 
 from billing.money import to_cents
 from catalogue.models import BindingLevel, ExecutionStructure
-from college.models import BoardOutcome, Compartment, PositionKind
+from college.models import PROCESS_START, BoardOutcome, Compartment, PositionKind
 from portal.forms import DateField, EnumSelectField, EuroField
 
 MAX_EUROS = 10**9  # a billion euros: far above any fund figure, far below any overflow
+
 CBS_CODE = re.compile(r"GM\d{4}")
 
 
 def euro_field(label: str, required: bool = True, **kw) -> EuroField:
     validators = [InputRequired() if required else Optional(), NumberRange(min=0, max=MAX_EUROS)]
     return EuroField(label, places=2, validators=validators, **kw)
+
+
+def within_process(field) -> None:
+    """A date of something that happened: not before the process existed, not in the future."""
+    if field.data is not None and not PROCESS_START <= field.data <= dt.date.today():
+        raise ValidationError(
+            f"kies een datum van {PROCESS_START.strftime('%d-%m-%Y')} tot en met vandaag"
+        )
 
 
 def cents(value: Decimal | None) -> int | None:
@@ -145,6 +155,9 @@ class DecisionForm(FlaskForm):
     )
     fund_allocation = euro_field("Bij wijziging: toekenning uit het fonds (euro)", required=False)
 
+    def validate_decided_on(self, field):
+        within_process(field)
+
 
 class BudgetForm(FlaskForm):
     compartment = EnumSelectField(
@@ -174,10 +187,16 @@ class PlanApprovalForm(FlaskForm):
     )
     approved_on = DateField("Datum van instemming door de ALV", validators=[InputRequired()])
 
+    def validate_approved_on(self, field):
+        within_process(field)
+
 
 class GoLiveForm(FlaskForm):
     member = StringField("CBS-code van de gemeente", validators=[DataRequired(), Length(max=6)])
     live_on = DateField("In gebruik sinds", validators=[InputRequired()])
+
+    def validate_live_on(self, field):
+        within_process(field)
 
     def validate_member(self, field):
         field.data = (field.data or "").strip().upper()

@@ -9,6 +9,7 @@ from college.models.fund import (
     FundYearStatus,
 )
 from college.models.requests import (
+    PROCESS_START,
     AdviceStatus,
     BoardDecision,
     BoardOutcome,
@@ -23,6 +24,7 @@ from college.models.requests import (
 )
 
 __all__ = [
+    "PROCESS_START",
     "AdoptionTarget",
     "AdviceStatus",
     "BoardDecision",

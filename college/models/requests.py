@@ -20,6 +20,10 @@ from college.models.fund import Compartment
 from governance.models import Member
 from portal.db import UTCDateTime, db, enum_column, utcnow
 
+#: The BALV of 30 November 2016 set up the Task Force, the College and the fund: nothing of the
+#: process is dated before it (decisions can be recorded after the fact, not before).
+PROCESS_START = dt.date(2016, 11, 30)
+
 
 class RequestStatus(LabelledEnum):
     INGEDIEND = "ingediend"

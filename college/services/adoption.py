@@ -191,6 +191,8 @@ def area_statuses(cover: Coverage, boundary_year: int) -> dict[str, str]:
 def record_go_live(actor: Actor, facility: Facility, member: Member, live_on: dt.date) -> GoLive:
     """A municipality goes live on a facility it has joined; correcting the date replaces it.
     The facility row is locked so that two first recordings do not both insert."""
+    if live_on > dt.date.today():
+        raise CollegeError("een ingebruikname ligt niet in de toekomst")
     lock_row(facility)
     joined = statuses_on(facility, live_on)
     if member.id not in joined:

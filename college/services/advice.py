@@ -22,6 +22,7 @@ from catalogue.models import (
     Phase,
 )
 from college.models import (
+    PROCESS_START,
     AdviceStatus,
     BoardDecision,
     BoardOutcome,
@@ -41,9 +42,6 @@ from portal.audit import Actor
 from portal.auth.models import Role, User, UserRole
 from portal.db import db, lock_row, utcnow
 
-#: Decisions can be recorded after the fact (the board met before Samen did), but not before
-#: the BALV of 30 November 2016 that set up the Task Force and the College.
-PROCESS_START = dt.date(2016, 11, 30)
 #: Phases that adoption moves on to 'opschaling'; later phases stay as they are.
 BEFORE_SCALE_UP = (Phase.INITIATIEF, Phase.ONTWIKKELING)
 

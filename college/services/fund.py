@@ -23,6 +23,7 @@ from billing.services.errors import BillingError
 from billing.services.invoices import credited_cents, paid_cents
 from catalogue.models import CollectiveActivity
 from college.models import (
+    PROCESS_START,
     Compartment,
     FundAllocation,
     FundBudget,
@@ -197,7 +198,10 @@ def _contribution_price(actor: Actor, fund: FundYear, product: Product, budget: 
 
 
 def link_plan(actor: Actor, plan: FundPlan, subject: Subject | None, approved_on: dt.date) -> None:
-    """Record the ALV's approval of the four-year plan (and its agenda item, if recorded)."""
+    """Record the ALV's approval of the four-year plan (and its agenda item, if recorded);
+    contributions are billed on it, so it cannot be dated in the future."""
+    if not PROCESS_START <= approved_on <= dt.date.today():
+        raise CollegeError(f"de instemming ligt tussen {PROCESS_START.isoformat()} en vandaag")
     before = {"subject": plan.alv_subject_id, "approved_on": plan.approved_on}
     plan.alv_subject, plan.approved_on = subject, approved_on
     audit.record(

@@ -113,7 +113,7 @@ def test_a_rejection_stores_no_terms_and_the_decision_date_is_checked(app, users
     item = walk_to_board(app, users)
     response = decide(app, users, item, **{"besluit-decided_on": "2016-11-29"})
     assert response.status_code == 400
-    assert "ligt tussen 2016-11-30" in response.get_data(as_text=True)
+    assert "kies een datum van 30-11-2016 tot en met vandaag" in response.get_data(as_text=True)
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     assert decide(app, users, item, **{"besluit-decided_on": tomorrow}).status_code == 400
     assert decide(app, users, item, outcome="verworpen").status_code == 303

@@ -1151,27 +1151,12 @@ def test_a_date_outside_the_process_is_refused_and_changes_nothing(browser, name
     assert snapshot(form.tables) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="college.services.advice.decide checks 2016-11-30 <= decided_on <= today and raises "
-    "CollegeError; process_views.decide/views.step put it in form.form_errors, so the message "
-    "is only in the error summary: the decided_on field gets no field-error and no "
-    "aria-invalid (DecisionForm.decided_on has no range validator of its own)",
-)
 def test_a_decision_date_outside_the_process_is_refused_at_the_field(browser):
     b = browser(FORMS_BY_NAME["board-decision"])
     response = b.post({"besluit-decided_on": "2016-11-29"})
     refusal(b, response, "besluit-decided_on")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PlanApprovalForm.approved_on only has portal.forms.DateField's 1900-2099 check and "
-    "fund.link_plan none: an ALV approval dated in the future (or before the BALV of "
-    "2016-11-30 that set up the fund) is stored, and fund.set_contribution, which only asks "
-    "plan.approved_on is not None, then lets finance bill contributions on an approval that "
-    "has not happened",
-)
 @pytest.mark.parametrize("value", ["2099-12-31", "1900-01-01"])
 def test_an_alv_approval_cannot_be_dated_outside_the_process(browser, value):
     form = FORMS_BY_NAME["fund-alv-approval"]
@@ -1182,13 +1167,6 @@ def test_an_alv_approval_cannot_be_dated_outside_the_process(browser, value):
     assert snapshot(form.tables) == before, "the ALV approval was stored with this date"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GoLiveForm.live_on ('In gebruik sinds') takes any date to 2099 and "
-    "adoption.record_go_live only checks a subscription on that day: a go-live in the future "
-    "is stored, and replaces the recorded one, so the municipality drops out of today's "
-    "'in gebruik' count",
-)
 def test_a_go_live_cannot_be_in_the_future(browser):
     form = FORMS_BY_NAME["go-live"]
     b = browser(form)
