@@ -76,9 +76,11 @@ def _page(facility: Facility, day: dt.date, form: GoLiveForm, status: int = 200)
         lambda v: f"{v} %",
     )
     joined, live = cover.count(adoption.JOINED, adoption.LIVE), cover.count(adoption.LIVE)
+    statuses, names = adoption.area_statuses(cover, year)
     svg = coverage_svg(
         year,
-        adoption.area_statuses(cover, year),
+        statuses,
+        names=names,
         statuses=adoption.STATUSES,
         title=f"Dekkingskaart {facility.name} op {day.isoformat()}",
         description=(

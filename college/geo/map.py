@@ -63,13 +63,15 @@ def coverage_svg(
     description: str,
     width: int = 560,
     id_prefix: str = "kaart",
+    names: Mapping[str, str] | None = None,
 ) -> Markup:
     """The municipalities coloured by status, with a legend that counts each status.
 
     `statuses` lists (key, label, fill) in legend order; codes missing from `status_by_code` get
     the first status. Colour is never the only carrier: the legend labels and counts every
     status, each area's tooltip names its status, and the counts are part of the text alternative
-    (screen readers read only the title and description of an image).
+    (screen readers read only the title and description of an image). `names` overrides an
+    area's tooltip name (e.g. "Haren, nu Groningen" on an older boundary set).
     """
     if not statuses:
         raise ValueError("statuses must list at least one (key, label, fill)")
@@ -100,7 +102,8 @@ def coverage_svg(
         label, fill = known[status_of[area.code]]
         parts.append(
             f'<path d="{area.path}" fill="{escape(fill)}">'
-            f"<title>{escape(area.name)}: {escape(label)}</title></path>"
+            f"<title>{escape((names or {}).get(area.code, area.name))}: {escape(label)}</title>"
+            "</path>"
         )
     parts.append("</g>")
     for row, (key, label, fill) in enumerate(statuses):

@@ -170,22 +170,26 @@ def history(facility: Facility, today: dt.date) -> list[Coverage]:
     return [coverage(facility, day) for day in quarter_ends(first, today)]
 
 
-def area_statuses(cover: Coverage, boundary_year: int) -> dict[str, str]:
-    """Status per area of the year's boundary set. An area whose municipality no longer exists
-    on the day (merged after the boundary year) takes the status of its successor."""
-    by_id = {m.member.id: m.status for m in cover.members}
+def area_statuses(cover: Coverage, boundary_year: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(status, tooltip name) per area of the year's boundary set. An area whose municipality
+    no longer exists on the day (merged after the boundary year) takes the status of its
+    successor, and its name says so ("Haren, nu Groningen")."""
+    by_id = {m.member.id: m for m in cover.members}
     by_code = {m.member.code: m.status for m in cover.members}
-    result = {}
-    missing = [a.code for a in areas(boundary_year) if a.code not in by_code]
+    statuses, names = {}, {}
+    missing = []
     for area in areas(boundary_year):
         if area.code in by_code:
-            result[area.code] = by_code[area.code]
+            statuses[area.code] = by_code[area.code]
+        else:
+            missing.append(area.code)
     if missing:
         for member in db.session.scalars(sa.select(Member).where(Member.code.in_(missing))):
             successor = registry.successor_on(member, cover.day)
             if successor is not None and successor.id in by_id:
-                result[member.code] = by_id[successor.id]
-    return result
+                statuses[member.code] = by_id[successor.id].status
+                names[member.code] = f"{member.name}, nu {successor.name}"
+    return statuses, names
 
 
 def record_go_live(actor: Actor, facility: Facility, member: Member, live_on: dt.date) -> GoLive:

@@ -204,7 +204,9 @@ def test_areas_of_merged_municipalities_take_their_successors_status():
 
     cover = adoption.coverage(govroam(), day)
     assert cover.municipalities == 355
-    statuses = adoption.area_statuses(cover, 2017)
+    statuses, names = adoption.area_statuses(cover, 2017)
+    assert names["GM0017"] == "Haren, nu Groningen"
+    assert "GM0080" not in names  # still itself
     codes_2017 = {a.code for a in areas(2017)}
     assert len(codes_2017) == 388
     # Every 2017 area has a status: its own municipality's, or its successor's.
@@ -223,7 +225,7 @@ def test_areas_of_merged_municipalities_take_their_successors_status():
 def test_in_2018_only_the_2018_mergers_take_a_successors_status():
     join("GM0014")  # Groningen
     join("GM0017", start=D(2017, 1, 1))  # Haren, on its own until 2019
-    statuses = adoption.area_statuses(adoption.coverage(govroam(), D(2018, 6, 30)), 2017)
+    statuses, _ = adoption.area_statuses(adoption.coverage(govroam(), D(2018, 6, 30)), 2017)
     assert statuses["GM0017"] == "aangesloten"
     assert statuses["GM0009"] == "niet"  # Ten Boer still exists in 2018: its own status
     assert statuses["GM0040"] == "niet"
