@@ -99,6 +99,7 @@ def _page(fund, status: int = 200, **posted):
         years=fund_service.years(),
         spent=fund_service.spent_cents,
         contribution=fund_service.contribution_price(fund),
+        plan=[fund_service.figures(y) for y in fund.plan.years],
         **_forms(fund, **posted),
     ), status
 
