@@ -12,11 +12,11 @@ from flask_login import current_user
 from billing.models import Product
 from catalogue.models import Facility
 from catalogue.queries import facility_by_slug
-from college.forms import GoLiveForm
+from college.forms import GoLiveForm, TargetForm
 from college.geo.map import boundary_year, coverage_svg
 from college.services import adoption
 from college.services.requests import acts_for
-from college.views import actor, run
+from college.views import actor, run, step
 from governance import queries as registry
 from portal import dates
 from portal.auth.models import Role
@@ -27,6 +27,8 @@ from portal.permissions import login_required, role_required
 bp = Blueprint("adoption", __name__, template_folder="templates")
 #: The Task Force and VNG record go-lives for any municipality, an IT manager for their own.
 RECORDERS = (Role.TASK_FORCE, Role.VNG_ADMIN, Role.GEMEENTE_IT)
+#: The Task Force monitors implementation (source, section C); VNG keeps the records.
+TARGET_SETTERS = (Role.TASK_FORCE, Role.VNG_ADMIN)
 
 
 def _day() -> dt.date:
@@ -60,7 +62,13 @@ def index():
     return render_template("college/adoption_index.html", rows=rows, day=day)
 
 
-def _page(facility: Facility, day: dt.date, form: GoLiveForm, status: int = 200):
+def _page(
+    facility: Facility,
+    day: dt.date,
+    form: GoLiveForm,
+    status: int = 200,
+    target_form: TargetForm | None = None,
+):
     cover = adoption.coverage(facility, day)
     year = boundary_year(day.year)
     today = dt.date.today()
@@ -99,7 +107,9 @@ def _page(facility: Facility, day: dt.date, form: GoLiveForm, status: int = 200)
         svg=svg,
         year=year,
         form=form,
+        target_form=target_form or TargetForm(prefix="doel"),
         may_record=current_user.has_role(*RECORDERS),
+        may_set_targets=current_user.has_role(*TARGET_SETTERS),
         adoption=adoption,
     ), status
 
@@ -126,3 +136,19 @@ def go_live(slug: str):
             flash(f"{member.name} is in gebruik met {found.name} sinds {form.live_on.data}.")
             return redirect(url_for("adoption.facility", slug=slug), 303)
     return _page(found, dt.date.today(), form, 400)
+
+
+@bp.post("/voorzieningen/<slug>/adoptie/doel")
+@role_required(*TARGET_SETTERS)
+def target(slug: str):
+    found = facility_by_slug(slug) or abort(404)
+    form = TargetForm(prefix="doel")
+    return step(
+        form,
+        lambda f: adoption.set_target(
+            actor(), found, f.target_date.data, f.share.data, f.source.data
+        ),
+        f"Het doel voor {found.name} is vastgelegd.",
+        url_for("adoption.facility", slug=slug),
+        lambda f: _page(found, dt.date.today(), GoLiveForm(prefix="live"), 400, f),
+    )

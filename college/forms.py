@@ -21,7 +21,7 @@ from wtforms.widgets import HiddenInput
 from billing.money import to_cents
 from catalogue.models import BindingLevel, ExecutionStructure
 from college.models import PROCESS_START, BoardOutcome, Compartment, PositionKind
-from portal.forms import DateField, EnumSelectField, EuroField
+from portal.forms import DateField, DecimalField, EnumSelectField, EuroField
 
 MAX_EUROS = 10**9  # a billion euros: far above any fund figure, far below any overflow
 
@@ -189,6 +189,16 @@ class PlanApprovalForm(FlaskForm):
 
     def validate_approved_on(self, field):
         within_process(field)
+
+
+class TargetForm(FlaskForm):
+    target_date = DateField("Datum", validators=[InputRequired()])
+    share = DecimalField(
+        "Aandeel gemeenten aangesloten (%)",
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0.01, max=100)],
+    )
+    source = StringField("Bron (besluit, factsheet)", validators=[DataRequired(), Length(max=300)])
 
 
 class GoLiveForm(FlaskForm):

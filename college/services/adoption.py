@@ -192,6 +192,38 @@ def area_statuses(cover: Coverage, boundary_year: int) -> tuple[dict[str, str], 
     return statuses, names
 
 
+def set_target(
+    actor: Actor, facility: Facility, target_date: dt.date, share: Decimal, source: str
+) -> AdoptionTarget:
+    """A coverage target (percentage of municipalities joined by a date), with where it comes
+    from; setting one for the same date replaces it."""
+    if not Decimal(0) < share <= Decimal(100):
+        raise CollegeError("een doel ligt tussen 0 en 100 procent van de gemeenten")
+    source = (source or "").strip()
+    if not source:
+        raise CollegeError("noem de bron van het doel (besluit, factsheet)")
+    target = db.session.scalar(
+        sa.select(AdoptionTarget).where(
+            AdoptionTarget.facility_id == facility.id, AdoptionTarget.target_date == target_date
+        )
+    )
+    before = {"share": target.municipality_share, "source": target.source} if target else None
+    if target is None:
+        target = AdoptionTarget(facility=facility, target_date=target_date)
+        db.session.add(target)
+    target.municipality_share, target.source = share, source[:300]
+    db.session.flush()
+    audit.record(
+        actor,
+        "adoption.target",
+        "facility",
+        facility.slug,
+        before=before,
+        after={"target_date": target_date, "share": share, "source": target.source},
+    )
+    return target
+
+
 def record_go_live(actor: Actor, facility: Facility, member: Member, live_on: dt.date) -> GoLive:
     """A municipality goes live on a facility it has joined; correcting the date replaces it.
     The facility row is locked so that two first recordings do not both insert."""

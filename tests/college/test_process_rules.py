@@ -217,3 +217,25 @@ def test_the_contribution_follows_the_alv_and_the_board_and_is_invoiced_to_every
     # 0.000001 euro per inhabitant, each line to the cent).
     assert abs(figures.contributions_invoiced_cents - 5_075_200_000) < 380 * 100
     assert figures.contributions_received_cents == 0
+
+
+def test_the_task_force_sets_a_coverage_target_and_the_page_measures_it(app, users):
+    from college.models import AdoptionTarget
+
+    tf = browser_for(app, users["task_force"])
+    page = "/voorzieningen/govroam/adoptie"
+    data = {"doel-target_date": "2018-12-31", "doel-share": "75", "doel-source": "Besluit"}
+    assert _post(tf, page, f"{page}/doel", data, "doel").status_code == 303
+    target = db.session.scalar(
+        sa.select(AdoptionTarget).where(AdoptionTarget.target_date == dt.date(2018, 12, 31))
+    )
+    assert target.municipality_share == 75
+    html = tf.get(page).get_data(as_text=True).replace("\xa0", " ")
+    assert "75% van de gemeenten aangesloten op 31 december 2018" in html
+    # Bad input changes nothing; only the Task Force and VNG set targets.
+    for share in ("0", "100.01", "-5"):
+        bad = {**data, "doel-share": share}
+        assert _post(tf, page, f"{page}/doel", bad, "doel").status_code == 400
+    assert target.municipality_share == 75
+    it = browser_for(app, users["it"])
+    assert _post(it, page, f"{page}/doel", data, "doel").status_code == 403

@@ -180,6 +180,7 @@ POLICY = {
     "adoption.index": LOGGED_IN,
     "adoption.facility": LOGGED_IN,
     "adoption.go_live": Roles(SUBMITTERS),
+    "adoption.target": Roles(frozenset({Role.TASK_FORCE, Role.VNG_ADMIN})),
     "college_api.scale_up_requests": TOKEN,
     "college_api.fund": TOKEN,
 }
