@@ -518,6 +518,20 @@ FORMS = [
         spoiler="live-live_on",
         select=_posts_to("/adoptie/live"),
     ),
+    Form(
+        "adoption-target",
+        ADMIN,
+        "/voorzieningen/{joined_facility}/adoptie",
+        {
+            "doel-target_date": Date(required=True),
+            "doel-share": Number(),
+            "doel-source": Text(300, free=True),
+        },
+        ("adoption_targets",),
+        fill={"doel-target_date": "2018-12-31", "doel-share": "75", "doel-source": "Besluit"},
+        spoiler="doel-source",
+        select=_posts_to("/adoptie/doel"),
+    ),
 ]
 FORMS_BY_NAME = {form.name: form for form in FORMS}
 
