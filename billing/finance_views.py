@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -208,6 +209,14 @@ def statement():
         except BillingError as error:
             db.session.rollback()
             form.statement.errors.append(str(error))
+        except IntegrityError:
+            # Another import of the same statement (or of the same bank entries) committed
+            # first: the unique keys refused the duplicates; this one booked nothing.
+            db.session.rollback()
+            form.statement.errors.append(
+                "tegelijk is hetzelfde afschrift (of dezelfde betalingen) geïmporteerd; er is "
+                "niets dubbel geboekt - importeer het opnieuw om te zien wat er nog open staat"
+            )
     return render_template("billing/statement.html", form=form, result=result), (
         400 if form.errors else 200
     )

@@ -547,3 +547,26 @@ def test_a_zero_amount_for_an_open_invoice_names_the_entry_and_books_nothing(fin
     summary = _error_summary(page)
     assert "geen geldig positief bedrag" in summary
     assert "HB-002" in summary, summary
+
+
+def test_a_statement_imported_at_the_same_moment_elsewhere_gets_a_message_not_a_500(
+    finance, two_open, monkeypatch
+):
+    """On PostgreSQL the losing session of two simultaneous imports meets the unique key of the
+    statement (tests/hardening/test_concurrency.py shows each entry is booked once); the page
+    says so instead of answering 500, and its own transaction leaves nothing behind."""
+    from sqlalchemy.exc import IntegrityError
+
+    real = payment_service.import_camt053
+
+    def loses_the_race(actor, content, filename):
+        real(actor, content, filename)  # books, then the commit-time unique key refuses it
+        raise IntegrityError("INSERT INTO bank_statements", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(payment_service, "import_camt053", loses_the_race)
+    before = _billing_state()
+    content = camt053("RACE", ENTRIES)
+    response, page = _upload(finance, content)
+    assert response.status_code == 400
+    assert "tegelijk is hetzelfde afschrift" in _error_summary(page)
+    assert _billing_state() == before
