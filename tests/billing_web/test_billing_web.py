@@ -270,3 +270,21 @@ def test_finalised_invoice_numbers_are_gapless_per_issuer(invoices_2018):
     assert len(numbers) == 380
     with pytest.raises(Exception, match="al definitief"):
         finalize(ACTOR, invoices_2018["GM0344"], dt.date(2018, 1, 1))
+
+
+def test_the_finance_invoice_page_has_unique_ids_and_labels_that_point_at_them(
+    client, invoices_2018
+):
+    """Several action forms on one page (payment, credit note, void, uncollectible): each
+    label must name its own field for screen readers, so no id repeats."""
+    import re
+    from collections import Counter
+
+    invoice = invoices_2018["GM0088"]  # open: every action form is on the page
+    _login(client, _user(Role.VNG_FINANCE))
+    page = client.get(f"/financien/facturen/{invoice.number}").get_data(as_text=True)
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        assert ids[target] == 1, target
+    assert "vervallen-reason" in ids and "oninbaar-reason" in ids

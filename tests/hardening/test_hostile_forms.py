@@ -961,7 +961,11 @@ def browser_label(browser: Browser, field: str) -> str:
     key = (browser.spec.name, field)
     if key not in _LABELS:
         page = Page(browser.client.get(browser.url).get_data(as_text=True))
-        _LABELS[key] = page.form(browser.spec.select)["labels"][field]
+        labels = page.form(browser.spec.select)["labels"]  # by the label's `for` (the id)
+        # A form shown more than once on a page has ids with a prefix; its names have none.
+        _LABELS[key] = labels.get(field) or next(
+            text for label_for, text in labels.items() if label_for.endswith(f"-{field}")
+        )
     return _LABELS[key]
 
 
