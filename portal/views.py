@@ -30,7 +30,21 @@ def home():
     )
 
 
+#: Werkzeug's default descriptions are English; a page says it in Dutch (an explicit
+#: description, e.g. abort(400, "datum: gebruik JJJJ-MM-DD"), is kept).
+PAGE_MESSAGES = {
+    400: "Het verzoek is niet te verwerken. Controleer de invoer; er is niets gewijzigd.",
+    403: "U hebt geen toegang tot deze pagina met uw rol.",
+    405: "Deze pagina kan zo niet worden opgevraagd.",
+    413: "Het verstuurde bestand is te groot (hooguit 10 MB); er is niets opgeslagen.",
+    429: "Te veel pogingen in korte tijd. Wacht even en probeer het opnieuw.",
+    500: "Er ging iets mis aan onze kant; er is niets gewijzigd. Probeer het later opnieuw.",
+}
+
+
 def render_error(error: HTTPException):
+    if error.description == type(error).description and error.code in PAGE_MESSAGES:
+        error.description = PAGE_MESSAGES[error.code]
     if isinstance(error, CSRFError):
         error.description = (
             "Het formulier is verlopen of niet vanaf deze site verstuurd (beveiligingscode). "

@@ -239,3 +239,26 @@ def test_the_task_force_sets_a_coverage_target_and_the_page_measures_it(app, use
     assert target.municipality_share == 75
     it = browser_for(app, users["it"])
     assert _post(it, page, f"{page}/doel", data, "doel").status_code == 403
+
+
+def test_a_document_over_the_size_limit_gets_a_dutch_page_and_nothing_is_stored(app, users):
+    from college.models import RequestDocument
+
+    client, response = submit(app, users["it"])
+    page = response.headers["Location"]
+    # A body announced as 11 MB is refused before it is read (MAX_CONTENT_LENGTH, 10 MB).
+    response = client.post(
+        f"{page}/documenten",
+        data=b"--x--",
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": str(11 * 1024 * 1024)},
+    )
+    assert response.status_code == 413
+    assert "te groot (hooguit 10 MB)" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(RequestDocument.id))) == 0
+    # Werkzeug's English defaults never reach a page: a forbidden step says it in Dutch.
+    path = page.replace("http://localhost", "")
+    forbidden = _post(client, path, f"{path}/beoordeling/starten", {}, "actie")
+    assert forbidden.status_code == 403
+    assert "geen toegang" in forbidden.get_data(as_text=True)
+    assert "permission" not in forbidden.get_data(as_text=True)
