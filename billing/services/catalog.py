@@ -44,6 +44,20 @@ def create_issuer(actor: Actor, **fields) -> Issuer:
     return issuer
 
 
+def make_automatic(actor: Actor, product: Product, because: dict) -> None:
+    """Every municipality takes part from now on (a generally binding decision, the fund's
+    contribution): each year's run subscribes them. Logged like every billing change."""
+    if product.automatic:
+        return
+    product.automatic = True
+    billing_event(
+        actor,
+        "product.automatic",
+        before={"product": product.code, "automatic": False},
+        data={"product": product.code, "automatic": True, **because},
+    )
+
+
 def add_price(actor: Actor, product: Product, **fields) -> Price:
     """A new price version; the open one before it is closed the day before."""
     tiers = fields.pop("tiers", None) or []

@@ -12,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from billing.models import Product, Subscription
+from billing.services.catalog import make_automatic
 from billing.services.subscriptions import subscribe_all
 from catalogue import services as catalogue
 from catalogue.models import (
@@ -342,16 +343,7 @@ def _bind_everyone(actor: Actor, request: ScaleUpRequest, decision: BoardDecisio
             "algemeen bindend maken kan pas als er een product is om af te nemen"
         )
     for product in products:
-        if not product.automatic:
-            product.automatic = True
-            audit.record(
-                actor,
-                "product.automatic",
-                "product",
-                product.code,
-                before={"automatic": False},
-                after={"automatic": True, "decision": request.reference},
-            )
+        make_automatic(actor, product, {"decision": request.reference})
     start = max(decision.decided_on, request.advice.start_date)
     created = subscribe_all(actor, products, start)
     if not created and not _anyone_subscribed(products):

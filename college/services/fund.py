@@ -18,7 +18,7 @@ from billing.models import (
     VatCategory,
 )
 from billing.reports import ISSUED
-from billing.services.catalog import add_price
+from billing.services.catalog import add_price, make_automatic
 from billing.services.errors import BillingError
 from billing.services.invoices import credited_cents, paid_cents
 from catalogue.models import CollectiveActivity
@@ -159,16 +159,7 @@ def set_contribution(actor: Actor, fund: FundYear) -> Price:
         price = _contribution_price(actor, fund, product, budget)
     except BillingError as error:
         raise CollegeError(f"facturatie: {error}") from error
-    if not product.automatic:
-        product.automatic = True
-        audit.record(
-            actor,
-            "product.automatic",
-            "product",
-            product.code,
-            before={"automatic": False},
-            after={"automatic": True, "fund_year": fund.year},
-        )
+    make_automatic(actor, product, {"fund_year": fund.year})
     audit.record(
         actor,
         "fund.contribution",

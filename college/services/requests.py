@@ -22,8 +22,7 @@ from governance.models import Member, MemberKind
 from portal import audit
 from portal.audit import Actor
 from portal.auth.models import Role, User
-from portal.db import db
-from portal.db import lock_row as lock
+from portal.db import db, lock_row
 
 S = RequestStatus
 ALLOWED: dict[RequestStatus, frozenset[RequestStatus]] = {
@@ -195,7 +194,7 @@ def add_document(
 
 
 def start_assessment(actor: Actor, request: ScaleUpRequest) -> None:
-    move(actor, lock(request), S.IN_BEOORDELING)
+    move(actor, lock_row(request), S.IN_BEOORDELING)
 
 
 def save_assessment(
@@ -207,7 +206,7 @@ def save_assessment(
 ) -> None:
     """The Task Force scores the facility with the catalogue's method (the scores are the
     catalogue's: the roadmap shows them too) and writes the impact analysis."""
-    lock(request)
+    lock_row(request)
     if request.status is not S.IN_BEOORDELING:
         raise CollegeError(f"{request.reference} is {request.status.label}, niet in beoordeling")
     try:
@@ -226,7 +225,7 @@ def save_assessment(
 
 def complete_assessment(actor: Actor, request: ScaleUpRequest) -> None:
     """To the College, once the priority score is complete and the impact analysis written."""
-    lock(request)
+    lock_row(request)
     if request.status is not S.IN_BEOORDELING:
         raise CollegeError(f"{request.reference} is {request.status.label}, niet in beoordeling")
     score = priority_score(request.facility, all_criteria())
@@ -265,7 +264,7 @@ def _scored(request: ScaleUpRequest):
 def send_back(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
     """The College returns a request to the Task Force (more analysis needed); a draft advice
     stays, its positions no longer count."""
-    lock(request)
+    lock_row(request)
     if request.status is not S.ADVIES_COLLEGE:
         raise CollegeError(f"{request.reference} is {request.status.label}, niet bij het College")
     reason = _text(reason, "waarom het verzoek teruggaat")
@@ -279,7 +278,7 @@ def send_back(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
 
 def reject(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
     """The Task Force turns a request down before it reaches the College."""
-    lock(request)
+    lock_row(request)
     if request.status not in (S.INGEDIEND, S.IN_BEOORDELING):
         raise CollegeError("na de beoordeling beslist het bestuur over afwijzing")
     move(actor, request, S.AFGEWEZEN, note=_text(reason, "de reden van afwijzing"))
@@ -289,7 +288,7 @@ def reject(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
 def withdraw(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
     """Withdrawn by the requester (or the Task Force / VNG) before the board decides; whoever
     is working on it is told."""
-    lock(request)
+    lock_row(request)
     at = request.status
     move(actor, request, S.INGETROKKEN, note=_text(reason, "de reden", required=False))
     subject = f"{request.reference} is ingetrokken"
@@ -302,7 +301,7 @@ def withdraw(actor: Actor, request: ScaleUpRequest, reason: str) -> None:
 
 def complete(actor: Actor, request: ScaleUpRequest, note: str) -> None:
     """The implementation is done (the Task Force monitors it, source section C)."""
-    move(actor, lock(request), S.AFGEROND, note=_text(note, "een toelichting"))
+    move(actor, lock_row(request), S.AFGEROND, note=_text(note, "een toelichting"))
     _tell_submitter(request, f"{request.reference} is afgerond", note)
 
 
