@@ -18,6 +18,7 @@ from portal.audit import Actor
 from portal.auth.models import Role
 from portal.db import db
 from portal.permissions import role_required, visible_or_404
+from portal.response_cache import cached_response
 
 bp = Blueprint("billing", __name__, template_folder="templates")
 FINANCE = (Role.VNG_ADMIN, Role.VNG_FINANCE, Role.GEMEENTE_FINANCE)
@@ -26,6 +27,7 @@ SUBSCRIBERS = (*FINANCE, Role.GEMEENTE_IT)
 
 @bp.get("/facturen/")
 @role_required(*FINANCE)
+@cached_response
 def invoices():
     year = request.args.get("jaar", type=int)
     member = None

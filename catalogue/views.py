@@ -11,11 +11,13 @@ from catalogue.assessment import characterisation, priority_score
 from catalogue.forms import FacilityFilterForm
 from catalogue.models import Decision, DecisionKind
 from portal.db import db
+from portal.response_cache import cached_response
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
 
 
 @bp.get("/voorzieningen/")
+@cached_response
 def index():
     form = FacilityFilterForm(request.args)
     if request.args and not form.validate():
@@ -48,6 +50,7 @@ def _filter_fields(form: FacilityFilterForm, filters: queries.FacilityFilter) ->
 
 
 @bp.get("/voorzieningen/<slug>")
+@cached_response
 def show(slug: str):
     facility = queries.facility_by_slug(slug) or abort(404)
     criteria = queries.criteria()

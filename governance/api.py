@@ -9,6 +9,7 @@ from governance import queries
 from governance.models import MemberKind
 from portal.api import ApiError, choice_arg, date_arg, int_arg, register_api, text_arg
 from portal.db import db
+from portal.response_cache import cached_response
 
 bp = Blueprint("governance_api", __name__, url_prefix="/api/v1")
 
@@ -29,6 +30,7 @@ def _member_json(facts: queries.MemberFacts) -> dict:
 
 
 @bp.get("/members")
+@cached_response
 def members():
     active_on = date_arg("active_on", dt.date.today())
     kind = choice_arg("kind", tuple(k.value for k in MemberKind))

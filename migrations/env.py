@@ -9,6 +9,7 @@ import catalogue.models  # noqa: F401
 import governance.models  # noqa: F401  (every domain's models, so autogenerate sees them)
 import portal.audit.models
 import portal.auth.models  # noqa: F401
+from portal import data_version
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -94,6 +95,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # The data version's table may not exist (yet, or any more) when this commits.
+        connection.execution_options(**{data_version.UNTRACKED: True})
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # Batch migrations rebuild SQLite tables; with foreign keys on, dropping a referenced

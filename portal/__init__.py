@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from portal import data_version
 from portal.config import ConfigurationError, load_config
 from portal.db import configure_sqlite
 from portal.db import db as database  # not `db`: that name is the portal.db module
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if database.engine.dialect.name == "sqlite":
             configure_sqlite(database.engine)
+        data_version.track(database.engine)
     migrate.init_app(app, database)
     babel.init_app(app)
     csrf.init_app(app)

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
+from portal import data_version
 from portal.db import db
 
 
@@ -40,6 +41,13 @@ def _check(path: Path) -> None:
         raise click.ClickException(f"{path} is beschadigd: {result}")
     if "alembic_version" not in tables:
         raise click.ClickException(f"{path} is geen Samen-database (geen alembic_version)")
+
+
+def _new_data_version(connection: sqlite3.Connection) -> None:
+    """Pages kept by running workers must not be served for the restored data."""
+    if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'data_version'").fetchone():
+        data_version.bump(connection)
+        connection.commit()
 
 
 @click.command("backup")
@@ -78,6 +86,7 @@ def restore(path: Path, yes: bool) -> None:
     source, target = sqlite3.connect(path), sqlite3.connect(database)
     try:
         source.backup(target)  # in one step: one transaction on the target, all or nothing
+        _new_data_version(target)
     finally:
         target.close()
         source.close()

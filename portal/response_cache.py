@@ -1,0 +1,113 @@
+"""Whole responses of the busiest read routes, kept per process until the data changes.
+
+A route marked `@cached_response` answers a repeated request from memory as long as the data
+version (`portal.data_version`) is the one it was rendered under: the token is read first, in the
+request's own transaction, so a kept page never shows older data than that token stands for, and
+any committed write anywhere (another worker, the CLI, the scheduler) makes every kept page of
+every worker unreachable at once. The key is everything else a page depends on: path and query,
+the signed-in user (roles, member and rights are data, so they are in the token), the day (prices
+and adoption are "as of today") and the locale. The routes' decorators (role checks) run before.
+
+Not kept or not served: anything but a 200; a response for which the view changed the session;
+a request with messages waiting to be shown (rendering consumes them); a transaction with its own
+unsaved writes. The CSRF token in a kept page is replaced by a fresh one for the session that asks,
+so a kept form posts as well as a rendered one.
+"""
+
+import datetime as dt
+import functools
+import threading
+from collections import OrderedDict
+
+from flask import Response, current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from portal import data_version
+from portal.db import db
+
+_CSRF_PLACEHOLDER = b"\x00csrf\x00"
+_LARGEST = 2 * 1024 * 1024  # bytes; a larger response is rendered every time
+
+
+class _Kept:
+    """Least recently used responses of one process, all of one data version."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token: str | None = None
+        self.entries: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+
+    def get(self, token: str, key: tuple):
+        with self.lock:
+            if token != self.token:
+                self.token = token
+                self.entries.clear()
+                return None
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, token: str, key: tuple, value: tuple[bytes, str], size: int) -> None:
+        with self.lock:
+            if token != self.token:
+                return
+            self.entries[key] = value
+            while len(self.entries) > size:
+                self.entries.popitem(last=False)
+
+
+_kept = _Kept()
+
+
+def _key() -> tuple:
+    user = current_user.get_id() if current_user.is_authenticated else None
+    return (request.full_path, user, dt.date.today(), str(get_locale()))
+
+
+def _servable() -> str | None:
+    """The data version when this request may use kept responses, else None."""
+    if current_app.config["RESPONSE_CACHE_SIZE"] <= 0 or session.get("_flashes"):
+        return None
+    if data_version.has_unsaved_writes(db.session):
+        return None
+    return data_version.current()
+
+
+def _answer(body: bytes, mimetype: str) -> Response:
+    if _CSRF_PLACEHOLDER in body:
+        body = body.replace(_CSRF_PLACEHOLDER, generate_csrf().encode())
+    return Response(body, status=200, mimetype=mimetype)
+
+
+def _keep(token: str, key: tuple, response: Response) -> None:
+    if response.status_code != 200 or response.direct_passthrough or session.modified:
+        return
+    body = response.get_data()
+    if len(body) > _LARGEST:
+        return
+    csrf = g.get("csrf_token")
+    if csrf:
+        body = body.replace(csrf.encode(), _CSRF_PLACEHOLDER)
+    _kept.put(token, key, (body, response.mimetype), current_app.config["RESPONSE_CACHE_SIZE"])
+
+
+def cached_response(view):
+    """Keep this GET route's responses until the data changes (see the module's docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _servable()
+        if token is None:
+            return view(*args, **kwargs)
+        key = _key()
+        found = _kept.get(token, key)
+        if found is not None:
+            return _answer(*found)
+        response = make_response(view(*args, **kwargs))
+        _keep(token, key, response)
+        return response
+
+    return wrapper
