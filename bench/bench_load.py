@@ -35,7 +35,10 @@ route's) do not depend on how much CPU other jobs on a shared machine took durin
 
     .venv/bin/python bench/bench_load.py [--duration 60] [--clients 50] [--warmup 5] \
         [--backends sqlite postgresql] [--routes baseline catalogue facility invoices members] \
-        [--worker-class sync] [--logs DIR]
+        [--worker-class sync] [--writes-per-second 0] [--logs DIR]
+
+--writes-per-second R: a thread commits an UPDATE through the app R times per second during the
+whole run, so the kept responses (portal.response_cache) go stale and are rendered again.
 
 Exits 1 if any request failed.
 """
@@ -138,6 +141,28 @@ class Client:
 
     def close(self) -> None:
         self.connection.close()
+
+
+class Writer(threading.Thread):
+    """Commits a write `rate` times per second through the app, for the whole run: each one
+    replaces the data version, so every kept response of both workers goes stale and is
+    rendered again (an UPDATE that changes no value still counts as a write)."""
+
+    def __init__(self, url: str, rate: float):
+        super().__init__(daemon=True)
+        self.url, self.rate, self.done, self.count = url, rate, threading.Event(), 0
+
+    def run(self) -> None:
+        from portal import create_app
+        from portal.db import db
+
+        app = create_app({"SAMEN_ENV": "testing", "SQLALCHEMY_DATABASE_URI": self.url})
+        with app.app_context():
+            while not self.done.wait(1 / self.rate):
+                db.session.execute(sa.text("UPDATE facilities SET name = name WHERE id = 1"))
+                db.session.commit()
+                self.count += 1
+            db.engine.dispose()
 
 
 def cpu_seconds(port: int, db_title: str | None) -> dict[str, float]:
@@ -294,6 +319,9 @@ def main() -> None:
     parser.add_argument("--routes", nargs="+", choices=list(ROUTES), default=list(ROUTES))
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--writes-per-second", type=float, default=0, help="commit writes during the run"
+    )
     parser.add_argument("--logs", type=Path, help="keep the gunicorn error logs in this folder")
     args = parser.parse_args()
     routes = ["baseline", *(r for r in args.routes if r != "baseline")]
@@ -323,6 +351,9 @@ def main() -> None:
                     client.login()
                 print(f"  {len(clients)} clients logged in ({time.perf_counter() - start:.1f} s)")
                 check_routes(clients[0], routes)
+                writer = Writer(url, args.writes_per_second)
+                if args.writes_per_second:
+                    writer.start()
                 for route in routes:
                     print(f"  {route}: warm-up {args.warmup:g} s, ", end="", flush=True)
                     drive(clients, route, args.warmup, port, db_title)
@@ -336,6 +367,10 @@ def main() -> None:
                     )
                 for client in clients:
                     client.close()
+                if args.writes_per_second:
+                    writer.done.set()
+                    writer.join()
+                    facts.append(f"{backend}: {writer.count} writes committed during the run")
             base = backend_rows[0]
             for r in backend_rows:
                 r["ratio"] = r["rps"] / base["rps"]
@@ -356,8 +391,9 @@ def main() -> None:
     )
     print(
         f"\n{args.clients} clients, {args.duration:g} s per route after {args.warmup:g} s warm-up,"
-        f" gunicorn 2 workers {workers}; the clients share the machine's {os.cpu_count()} cores"
-        " with the server. CPU % = share of all cores during the measurement: client = this"
+        f" gunicorn 2 workers {workers}, {args.writes_per_second:g} writes/s; the clients share"
+        f" the machine's {os.cpu_count()} cores with the server. CPU % = share of all cores"
+        " during the measurement: client = this"
         " process, server = gunicorn (+ the PostgreSQL backends of the scratch database), other ="
         " everything else on the machine; server CPU ms/req = server CPU seconds / requests;"
         " CPU ratio = baseline's server CPU ms/req / the route's.\n"

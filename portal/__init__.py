@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import data_version
 from portal.config import ConfigurationError, load_config
-from portal.db import configure_sqlite
+from portal.db import configure_sqlite, ping_after_idle
 from portal.db import db as database  # not `db`: that name is the portal.db module
 from portal.extensions import babel, csrf, limiter, migrate
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         if database.engine.dialect.name == "sqlite":
             configure_sqlite(database.engine)
         data_version.track(database.engine)
+        ping_after_idle(database.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     migrate.init_app(app, database)
     babel.init_app(app)
     csrf.init_app(app)

@@ -17,6 +17,7 @@ data.
 import secrets
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import db
@@ -35,12 +36,22 @@ class DataVersion(db.Model):
     token: Mapped[str] = mapped_column(sa.String(32))
 
 
-_CURRENT = sa.select(DataVersion.token).where(DataVersion.id == 1)
+CURRENT = sa.select(DataVersion.token).where(DataVersion.id == 1)
+
+
+def seen(token: str | None) -> None:
+    """Note the token a statement of the current transaction read along (the user loader)."""
+    transaction = db.session().get_transaction()
+    if transaction is not None:
+        g.data_version = (transaction, token)
 
 
 def current() -> str | None:
     """The token the current transaction sees; None while nothing was ever written."""
-    return db.session.scalar(_CURRENT)
+    noted, transaction = g.get("data_version"), db.session().get_transaction()
+    if noted is not None and transaction is not None and noted[0] is transaction:
+        return noted[1]
+    return db.session.scalar(CURRENT)
 
 
 def has_unsaved_writes(session: Session) -> bool:
@@ -97,7 +108,8 @@ def track(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "rollback")
     def _rollback(connection):
-        connection.info.pop(_WROTE, None)
+        if not connection.invalidated:  # a lost connection has no info, and wrote nothing
+            connection.info.pop(_WROTE, None)
 
 
 @sa.event.listens_for(Session, "before_commit")

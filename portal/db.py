@@ -6,6 +6,7 @@ can find and alter constraints by name (Indico does the same).
 
 import datetime as dt
 import enum
+import time
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -93,6 +94,31 @@ def configure_sqlite(engine: sa.Engine) -> None:
         # write lock up front and waits its turn. Reads, the CLI and jobs stay deferred.
         writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def ping_after_idle(engine: sa.Engine, seconds: float) -> None:
+    """Check a pooled connection before use when it lay unused for more than `seconds`; a dead
+    one is replaced, so a database restart or an idle timeout never fails a request.
+
+    pool_pre_ping does this at every checkout: a round trip per request, which was a fifth of
+    a kept page's cost on PostgreSQL (bench/README.md). A connection in steady use is not
+    checked; if the server goes away under load, the request that finds out fails and SQLAlchemy
+    then discards the whole pool (one failed request per worker).
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["samen_checked_in"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("samen_checked_in")
+        if since is None or time.monotonic() - since <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.DisconnectionError(str(error)) from error  # the pool reconnects
 
 
 def lock_row(obj):

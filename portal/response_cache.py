@@ -29,6 +29,7 @@ from portal.db import db
 
 _CSRF_PLACEHOLDER = b"\x00csrf\x00"
 _LARGEST = 2 * 1024 * 1024  # bytes; a larger response is rendered every time
+_PER_RESPONSE = ("Set-Cookie", "Content-Length")
 
 
 class _Kept:
@@ -37,7 +38,7 @@ class _Kept:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.token: str | None = None
-        self.entries: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[bytes, list]] = OrderedDict()
 
     def get(self, token: str, key: tuple):
         with self.lock:
@@ -50,7 +51,7 @@ class _Kept:
                 self.entries.move_to_end(key)
             return found
 
-    def put(self, token: str, key: tuple, value: tuple[bytes, str], size: int) -> None:
+    def put(self, token: str, key: tuple, value: tuple[bytes, list], size: int) -> None:
         with self.lock:
             if token != self.token:
                 return
@@ -76,10 +77,10 @@ def _servable() -> str | None:
     return data_version.current()
 
 
-def _answer(body: bytes, mimetype: str) -> Response:
+def _answer(body: bytes, headers: list) -> Response:
     if _CSRF_PLACEHOLDER in body:
         body = body.replace(_CSRF_PLACEHOLDER, generate_csrf().encode())
-    return Response(body, status=200, mimetype=mimetype)
+    return Response(body, status=200, headers=headers)
 
 
 def _keep(token: str, key: tuple, response: Response) -> None:
@@ -91,7 +92,8 @@ def _keep(token: str, key: tuple, response: Response) -> None:
     csrf = g.get("csrf_token")
     if csrf:
         body = body.replace(csrf.encode(), _CSRF_PLACEHOLDER)
-    _kept.put(token, key, (body, response.mimetype), current_app.config["RESPONSE_CACHE_SIZE"])
+    headers = [(k, v) for k, v in response.headers if k not in _PER_RESPONSE]
+    _kept.put(token, key, (body, headers), current_app.config["RESPONSE_CACHE_SIZE"])
 
 
 def cached_response(view):

@@ -219,6 +219,32 @@ def test_a_write_in_one_worker_is_seen_by_the_kept_pages_of_another(app, databas
         with app.app_context():
             db.session.execute(sa.delete(Member).where(Member.code == "GM9990"))
             db.session.commit()
+    try:
+        assert reader.get(url).get_json()["total"] == 0
+    finally:
         with other.app_context():
             db.engine.dispose()
-    assert reader.get(url).get_json()["total"] == 0
+
+
+def test_a_signed_in_kept_page_costs_one_statement(make_browser, make_user, login, password):
+    make_user(ACTOR_EMAIL, Role.VNG_FINANCE)
+    browser = make_browser()
+    login(browser, ACTOR_EMAIL, password)
+    first = browser.get("/facturen/")
+    with statements() as seen:
+        again = browser.get("/facturen/")
+    assert again.status_code == 200 and "invoices" not in " ".join(seen)
+    # The user, the roles and the data version in one statement (besides transaction control).
+    (select,) = [s for s in seen if s.startswith("SELECT")]
+    assert "data_version" in select and "user_roles" in select
+    assert again.data.split(b"csrf_token")[0] == first.data.split(b"csrf_token")[0]
+
+
+def test_a_token_read_along_counts_only_for_its_own_transaction(app):
+    with app.test_request_context():
+        _govroam()
+        data_version.seen("gelezen-in-deze-transactie")
+        assert data_version.current() == "gelezen-in-deze-transactie"
+        _govroam().name = "Govroam, gewijzigd"
+        db.session.commit()
+        assert data_version.current() not in (None, "gelezen-in-deze-transactie")
