@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -107,6 +108,10 @@ def run_migrations_online():
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
+            # Migrations change data too: running workers must not keep pages of before.
+            if sa.inspect(connection).has_table("data_version"):
+                data_version.bump(connection.connection.dbapi_connection)
+                connection.commit()
         finally:
             if sqlite:
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")

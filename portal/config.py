@@ -37,7 +37,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "API_MAX_PER_PAGE": 1000,
         # Responses kept per worker process until the data changes (portal.response_cache); 0: off
-        "RESPONSE_CACHE_SIZE": int(os.environ.get("SAMEN_RESPONSE_CACHE_SIZE", "512")),
+        "RESPONSE_CACHE_BYTES": int(os.environ.get("SAMEN_RESPONSE_CACHE_MB", "32")) * 2**20,
         # The scheduler drafts next year's invoices on this date (MM-DD), for finance to review.
         "BILLING_RUN_DATE": os.environ.get("SAMEN_BILLING_RUN_DATE", "11-15"),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (bank statements, CSV) up to 10 MB

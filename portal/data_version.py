@@ -14,6 +14,7 @@ or a rolled-back test transaction brings back an old value, never a value that o
 data.
 """
 
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -27,6 +28,8 @@ from portal.db import db
 UNTRACKED = "samen_untracked"
 _WROTE = "samen_wrote"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE")
+_WRITE_WORD = re.compile(r"\b(?:" + "|".join(_WRITES) + r")\b")
+_COMMENTS = re.compile(r"^\s*(?:--[^\n]*\n|/\*.*?\*/)\s*", re.DOTALL)
 
 
 class DataVersion(db.Model):
@@ -79,9 +82,9 @@ def bump(dbapi_connection) -> None:
 def _is_write(statement: str, context) -> bool:
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         return True
-    head = statement.lstrip().upper()
+    head = _COMMENTS.sub("", statement).lstrip().upper()
     if head.startswith("WITH"):
-        return any(f"{word} " in head for word in _WRITES)
+        return _WRITE_WORD.search(head) is not None
     return head.startswith(_WRITES)
 
 
@@ -115,7 +118,11 @@ def track(engine: sa.Engine) -> None:
 @sa.event.listens_for(Session, "before_commit")
 def _bump_at_commit(session: Session) -> None:
     """The session's commit is the unit of work's end even when it is a savepoint inside an
-    outer transaction (the tests), which the engine's `commit` never sees."""
+    outer transaction (the tests), which the engine's `commit` never sees. Not at the release
+    of the session's own savepoints (begin_nested): the transaction goes on, and the row must
+    stay its last lock."""
+    if session.in_nested_transaction():
+        return
     session.flush()
     connection = session.connection()
     if connection.info.pop(_WROTE, None):

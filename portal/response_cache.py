@@ -28,36 +28,40 @@ from portal import data_version
 from portal.db import db
 
 _CSRF_PLACEHOLDER = b"\x00csrf\x00"
-_LARGEST = 2 * 1024 * 1024  # bytes; a larger response is rendered every time
 _PER_RESPONSE = ("Set-Cookie", "Content-Length")
 
 
 class _Kept:
-    """Least recently used responses of one process, all of one data version."""
+    """Least recently used responses of one process, all of one data version, within a budget
+    of bytes (junk query arguments make new keys: they push out old entries, not memory up)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.token: str | None = None
         self.entries: OrderedDict[tuple, tuple[bytes, list]] = OrderedDict()
+        self.size = 0
 
     def get(self, token: str, key: tuple):
         with self.lock:
             if token != self.token:
                 self.token = token
                 self.entries.clear()
+                self.size = 0
                 return None
             found = self.entries.get(key)
             if found is not None:
                 self.entries.move_to_end(key)
             return found
 
-    def put(self, token: str, key: tuple, value: tuple[bytes, list], size: int) -> None:
+    def put(self, token: str, key: tuple, value: tuple[bytes, list], budget: int) -> None:
         with self.lock:
-            if token != self.token:
+            if token != self.token or key in self.entries:
                 return
             self.entries[key] = value
-            while len(self.entries) > size:
-                self.entries.popitem(last=False)
+            self.size += len(value[0])
+            while self.size > budget:
+                _, (body, _) = self.entries.popitem(last=False)
+                self.size -= len(body)
 
 
 _kept = _Kept()
@@ -65,12 +69,12 @@ _kept = _Kept()
 
 def _key() -> tuple:
     user = current_user.get_id() if current_user.is_authenticated else None
-    return (request.full_path, user, dt.date.today(), str(get_locale()))
+    return (request.path, request.query_string, user, dt.date.today(), str(get_locale()))
 
 
 def _servable() -> str | None:
     """The data version when this request may use kept responses, else None."""
-    if current_app.config["RESPONSE_CACHE_SIZE"] <= 0 or session.get("_flashes"):
+    if current_app.config["RESPONSE_CACHE_BYTES"] <= 0 or session.get("_flashes"):
         return None
     if data_version.has_unsaved_writes(db.session):
         return None
@@ -86,14 +90,14 @@ def _answer(body: bytes, headers: list) -> Response:
 def _keep(token: str, key: tuple, response: Response) -> None:
     if response.status_code != 200 or response.direct_passthrough or session.modified:
         return
-    body = response.get_data()
-    if len(body) > _LARGEST:
+    body, budget = response.get_data(), current_app.config["RESPONSE_CACHE_BYTES"]
+    if len(body) > budget // 8:  # rendered every time rather than pushing out everything else
         return
     csrf = g.get("csrf_token")
     if csrf:
         body = body.replace(csrf.encode(), _CSRF_PLACEHOLDER)
     headers = [(k, v) for k, v in response.headers if k not in _PER_RESPONSE]
-    _kept.put(token, key, (body, headers), current_app.config["RESPONSE_CACHE_SIZE"])
+    _kept.put(token, key, (body, headers), budget)
 
 
 def cached_response(view):

@@ -31,6 +31,7 @@ from governance.models import (
 from governance.population_import import import_population
 from governance.tally import dutch_pct
 from governance.vote_weight import vote_weight
+from portal import data_version
 from portal.audit import AuditEvent
 from portal.db import db
 from tests.alv.conftest import (
@@ -459,6 +460,7 @@ def committed(app):
     if not url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL row-level concurrency")
     engine = sa.create_engine(url, pool_size=THREADS + 2, max_overflow=0)
+    data_version.track(engine)  # as the app's engine: every commit replaces the one row
     original = db.session
     db.session = orm.scoped_session(orm.sessionmaker(bind=engine), scopefunc=threading.get_ident)
     try:

@@ -32,6 +32,7 @@ from billing.models import (
 from billing.services import IllegalTransition, catalog
 from billing.services import invoices as invoice_service
 from governance.models import Member, MemberKind
+from portal import data_version
 from portal.audit import AuditEvent
 from portal.db import db
 from tests.billing.conftest import ACTOR
@@ -165,6 +166,7 @@ def database(app):
     if not url.startswith("postgresql"):
         pytest.skip("row locks need PostgreSQL")
     engine = sa.create_engine(url, pool_size=THREADS + 2, max_overflow=0)
+    data_version.track(engine)  # as the app's engine: every commit replaces the one row
     original = db.session
     db.session = orm.scoped_session(orm.sessionmaker(bind=engine), scopefunc=threading.get_ident)
     try:

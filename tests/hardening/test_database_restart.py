@@ -18,7 +18,7 @@ def _app(database_url: str, idle: float):
             "SAMEN_ENV": "testing",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "DATABASE_PING_AFTER_IDLE": idle,
-            "RESPONSE_CACHE_SIZE": 0,  # every request reads the database
+            "RESPONSE_CACHE_BYTES": 0,  # every request reads the database
         }
     )
 
