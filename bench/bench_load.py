@@ -120,10 +120,20 @@ class Client:
             headers["Cookie"] = self.cookie
         elif credentials == "token":
             headers["Authorization"] = f"Bearer {self.token}"
-        if self.connection.sock is None:
+        reused = self.connection.sock is not None
+        self.connects += not reused
+        try:
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            # A keep-alive connection the server closed while it was idle (gthread's
+            # --keep-alive): sent again on a new one, as browsers and HTTP libraries do.
+            self.connection.close()
             self.connects += 1
-        self.connection.request(method, path, body, headers)
-        response = self.connection.getresponse()
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
         data = response.read()
         for cookie in response.headers.get_all("Set-Cookie") or ():
             if cookie.startswith("session="):

@@ -26,8 +26,8 @@ SUBSCRIBERS = (*FINANCE, Role.GEMEENTE_IT)
 
 
 @bp.get("/facturen/")
-@role_required(*FINANCE)
 @cached_response
+@role_required(*FINANCE)
 def invoices():
     year = request.args.get("jaar", type=int)
     member = None

@@ -18,7 +18,6 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import g
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import db
@@ -42,18 +41,8 @@ class DataVersion(db.Model):
 CURRENT = sa.select(DataVersion.token).where(DataVersion.id == 1)
 
 
-def seen(token: str | None) -> None:
-    """Note the token a statement of the current transaction read along (the user loader)."""
-    transaction = db.session().get_transaction()
-    if transaction is not None:
-        g.data_version = (transaction, token)
-
-
 def current() -> str | None:
     """The token the current transaction sees; None while nothing was ever written."""
-    noted, transaction = g.get("data_version"), db.session().get_transaction()
-    if noted is not None and transaction is not None and noted[0] is transaction:
-        return noted[1]
     return db.session.scalar(CURRENT)
 
 

@@ -6,7 +6,7 @@ request's own transaction, so a kept page never shows older data than that token
 any committed write anywhere (another worker, the CLI, the scheduler) makes every kept page of
 every worker unreachable at once. The key is everything else a page depends on: path and query,
 the signed-in user (roles, member and rights are data, so they are in the token), the day (prices
-and adoption are "as of today") and the locale. The routes' decorators (role checks) run before.
+and adoption are "as of today") and the locale.
 
 Not kept or not served: anything but a 200; a response for which the view changed the session;
 a request with messages waiting to be shown (rendering consumes them); a transaction with its own
@@ -21,7 +21,6 @@ from collections import OrderedDict
 
 from flask import Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal import data_version
@@ -68,8 +67,17 @@ _kept = _Kept()
 
 
 def _key() -> tuple:
-    user = current_user.get_id() if current_user.is_authenticated else None
-    return (request.path, request.query_string, user, dt.date.today(), str(get_locale()))
+    """Who asks: the signed session's user id (with its session version), as it stands; whether
+    that user is still active and which roles and member it has is data, in the token. Any
+    credentials in a header too (the API's public routes ignore them; still not shared)."""
+    return (
+        request.path,
+        request.query_string,
+        session.get("_user_id"),
+        request.headers.get("Authorization"),
+        dt.date.today(),
+        str(get_locale()),
+    )
 
 
 def _servable() -> str | None:
@@ -101,7 +109,11 @@ def _keep(token: str, key: tuple, response: Response) -> None:
 
 
 def cached_response(view):
-    """Keep this GET route's responses until the data changes (see the module's docstring)."""
+    """Keep this GET route's responses until the data changes (see the module's docstring).
+
+    Outside the route's role check: an entry exists only for a user the check let through, and
+    for the same user under the same data version the check cannot decide otherwise, so a hit
+    needs neither the user nor its roles from the database."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):

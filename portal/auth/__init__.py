@@ -8,7 +8,6 @@ from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager
 from sqlalchemy.orm import joinedload
 
-from portal import data_version
 from portal.auth.models import Role, User
 
 login_manager = LoginManager()
@@ -19,10 +18,10 @@ login_manager.session_protection = "basic"
 
 @functools.cache
 def _user_with_roles() -> sa.Select:
-    """Every signed-in request loads its user: with the roles and the data version in the same
-    statement (not three), built once."""
+    """Every signed-in request loads its user: with the roles in the same statement (not a
+    second one), built once."""
     return (
-        sa.select(User, data_version.CURRENT.scalar_subquery())
+        sa.select(User)
         .options(joinedload(User.role_rows))
         .where(User.id == sa.bindparam("id", type_=sa.Integer))
     )
@@ -35,12 +34,8 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    row = db.session.execute(_user_with_roles(), {"id": int(user_id)}).unique().one_or_none()
-    if row is None:
-        return None
-    user, token = row
-    data_version.seen(token)
-    if not user.active or user.session_version != version:
+    user = db.session.scalars(_user_with_roles(), {"id": int(user_id)}).unique().one_or_none()
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 
