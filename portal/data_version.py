@@ -22,8 +22,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import db
 
-#: Execution option that switches tracking off for a connection (the migrations: the table may
-#: not exist yet, or any more, at their commit).
+#: Execution option that switches tracking off for a connection: the migrations', where the table
+#: may not exist (yet, or any more); they replace the token themselves at the end (env.py).
 UNTRACKED = "samen_untracked"
 _WROTE = "samen_wrote"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "TRUNCATE")
@@ -38,12 +38,12 @@ class DataVersion(db.Model):
     token: Mapped[str] = mapped_column(sa.String(32))
 
 
-CURRENT = sa.select(DataVersion.token).where(DataVersion.id == 1)
+_CURRENT = sa.select(DataVersion.token).where(DataVersion.id == 1)
 
 
 def current() -> str | None:
     """The token the current transaction sees; None while nothing was ever written."""
-    return db.session.scalar(CURRENT)
+    return db.session.scalar(_CURRENT)
 
 
 def has_unsaved_writes(session: Session) -> bool:

@@ -98,6 +98,8 @@ def _answer(body: bytes, headers: list) -> Response:
 def _keep(token: str, key: tuple, response: Response) -> None:
     if response.status_code != 200 or response.direct_passthrough or session.modified:
         return
+    if data_version.has_unsaved_writes(db.session):  # the view wrote: not what the token means
+        return
     body, budget = response.get_data(), current_app.config["RESPONSE_CACHE_BYTES"]
     if len(body) > budget // 8:  # rendered every time rather than pushing out everything else
         return
