@@ -95,8 +95,7 @@ def track(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "commit")
     def _commit(connection):
-        if connection.info.pop(_WROTE, None):
-            bump(connection.connection.dbapi_connection)
+        _bump_if_written(connection)
 
     @sa.event.listens_for(engine, "rollback")
     def _rollback(connection):
@@ -113,6 +112,9 @@ def _bump_at_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()
-    connection = session.connection()
+    _bump_if_written(session.connection())
+
+
+def _bump_if_written(connection: sa.Connection) -> None:
     if connection.info.pop(_WROTE, None):
         bump(connection.connection.dbapi_connection)
